@@ -1,0 +1,89 @@
+"""Who may do what, and which rows each user sees: the one place these rules live."""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from crm.models import Company, Role, User
+from crm.services.errors import Forbidden, N_, NotFound
+
+# Permissions are named by the business action; each role has a fixed set.
+ALL_ROLES = frozenset(Role)
+SUPERVISORS = frozenset({Role.MARKET_SUPERVISOR, Role.EXECUTION_SUPERVISOR})
+MANAGEMENT = frozenset({Role.GENERAL_MANAGER, Role.ADMIN})
+SEES_EVERY_COMPANY = MANAGEMENT | {Role.FINANCE}
+INTELLIGENCE = frozenset({Role.TELESALES, Role.MARKET_SUPERVISOR}) | MANAGEMENT
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "company.view": ALL_ROLES,
+    "company.create": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
+    "company.edit": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
+    "company.assign_owner": SUPERVISORS | MANAGEMENT,
+    "company.delete": MANAGEMENT,
+    "company.export": SUPERVISORS | MANAGEMENT,
+    "contact.edit": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
+    "exhibition.view": ALL_ROLES,
+    "exhibition.edit": INTELLIGENCE,
+    "participation.edit": INTELLIGENCE,
+    "pavilion.view": ALL_ROLES,
+    "pavilion.edit": frozenset({Role.MARKET_SUPERVISOR}) | MANAGEMENT,
+    "venue.view": ALL_ROLES,
+    "venue.edit": frozenset({Role.MARKET_SUPERVISOR, Role.DESIGNER}) | MANAGEMENT,
+    "competitor.view": INTELLIGENCE | SUPERVISORS | {Role.EXECUTOR, Role.DESIGNER},
+    "competitor.edit": INTELLIGENCE,
+    "media.view": INTELLIGENCE | SUPERVISORS,
+    "media.edit": INTELLIGENCE,
+    "audit.view": SUPERVISORS | MANAGEMENT,
+    "admin.users": frozenset({Role.ADMIN}),
+    "admin.taxonomy": frozenset({Role.ADMIN, Role.MARKET_SUPERVISOR}),
+}
+
+
+def can(user: User, permission: str) -> bool:
+    """Tell whether the user's role grants the permission."""
+    return Role(user.role) in PERMISSIONS[permission]
+
+
+def require(user: User, permission: str) -> None:
+    """Refuse unless the user's role grants the permission."""
+    if not can(user, permission):
+        raise Forbidden(N_("Your role may not do this."))
+
+
+def company_scope(user: User) -> ColumnElement[bool]:
+    """Return the WHERE clause of the companies this user may see.
+
+    GM, admin and finance see everything; supervisors see their department's clients and
+    unassigned companies; everyone else sees their own clients and unassigned ones.
+    Merged-away companies are hidden from everyone (they live on in their survivor).
+    """
+    not_merged = Company.merged_into_id.is_(None)
+    role = Role(user.role)
+    if role in SEES_EVERY_COMPANY:
+        return not_merged
+    unassigned = Company.owner_id.is_(None)
+    if role in SUPERVISORS and user.department_id is not None:
+        colleagues = select(User.id).where(User.department_id == user.department_id)
+        return not_merged & or_(unassigned, Company.owner_id.in_(colleagues))
+    return not_merged & or_(unassigned, Company.owner_id == user.id)
+
+
+def visible_company(session: Session, user: User, company_id: int) -> Company:
+    """Load a company the user may see, or raise NotFound (never reveal it exists)."""
+    company = session.scalars(
+        select(Company).where(Company.id == company_id, company_scope(user))
+    ).first()
+    if company is None:
+        raise NotFound(N_("No such company."))
+    return company
+
+
+def may_edit_company(user: User, company: Company) -> bool:
+    if not can(user, "company.edit"):
+        return False
+    return Role(user.role) not in {Role.FINANCE, Role.DESIGNER}
+
+
+def scope_for(user: User, permission: str) -> ColumnElement[bool]:
+    """A WHERE clause that is true when the user holds the permission, false otherwise."""
+    return true() if can(user, permission) else false()

@@ -1,0 +1,284 @@
+"""Create, edit, find and export companies; the rules of a valid company record."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import Select, exists, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from crm.models import (
+    Company,
+    CompanyAlias,
+    CompanyEmail,
+    CompanyKind,
+    CompanyKindLink,
+    CompanyPhone,
+    Participation,
+    User,
+)
+from crm.services import access, names, phones, search
+from crm.services.errors import Conflict, N_, StaleEdit, ValidationFailed
+from crm.services.paging import Page, paginate
+
+
+@dataclass
+class CompanyData:
+    """The editable fields of a company, as plain values."""
+
+    name_zh: str | None = None
+    name_en: str | None = None
+    credit_code: str | None = None
+    country: str = "CN"
+    province: str | None = None
+    city: str | None = None
+    address: str | None = None
+    website: str | None = None
+    industry_id: int | None = None
+    is_key_client: bool = False
+    owner_id: int | None = None
+    notes: str | None = None
+    kinds: list[str] = field(default_factory=lambda: [CompanyKind.EXHIBITOR.value])
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompanyFilters:
+    """What the company list can be narrowed by."""
+
+    query: str = ""
+    industry_id: int | None = None
+    kind: str | None = None
+    country: str | None = None
+    province: str | None = None
+    city: str | None = None
+    is_key_client: bool | None = None
+    owner_id: int | None = None
+    unassigned: bool = False
+    exhibition_id: int | None = None
+    booth_type: str | None = None
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(str(value).split())
+    return value or None
+
+
+def website_domain(website: str | None) -> str | None:
+    """Return the registrable host of a website (www. dropped), lower case."""
+    if not website:
+        return None
+    url = website if "//" in website else "//" + website
+    host = (urlsplit(url.strip()).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def normalize_credit_code(code: str | None) -> str | None:
+    code = _clean(code)
+    return uscc.compact(code).upper() if code else None
+
+
+def validate(session: Session, data: CompanyData, company_id: int | None = None) -> CompanyData:
+    """Clean the fields and check every rule; raise ValidationFailed naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    data.name_zh, data.name_en = _clean(data.name_zh), _clean(data.name_en)
+    for attr in ("province", "city", "address", "website", "notes"):
+        setattr(data, attr, _clean(getattr(data, attr)))
+    if not data.name_zh and not data.name_en:
+        errors["name_zh"] = [N_("Give the Chinese or the English name.")]
+    for attr in ("name_zh", "name_en"):
+        if (getattr(data, attr) or "") and len(getattr(data, attr)) > 300:
+            errors[attr] = [N_("At most 300 characters.")]
+    data.credit_code = normalize_credit_code(data.credit_code)
+    if data.credit_code:
+        try:
+            uscc.validate(data.credit_code)
+        except StdnumError:
+            errors["credit_code"] = [N_("Not a valid unified social credit code (check digit).")]
+    data.country = (data.country or "CN").strip().upper()
+    if len(data.country) != 2 or not data.country.isalpha():
+        errors["country"] = [N_("Use a two-letter country code such as CN.")]
+    if data.website and not website_domain(data.website):
+        errors["website"] = [N_("Not a web address.")]
+    bad_kinds = set(data.kinds) - {k.value for k in CompanyKind}
+    if bad_kinds:
+        errors["kinds"] = [N_("Unknown kind.")]
+    bad_phones = [p for p in data.phones if phones.normalize(p, data.country).e164 is None]
+    if bad_phones:
+        errors["phones"] = [N_("Not a phone number: %(value)s") % {"value": ", ".join(bad_phones)}]
+    cleaned_emails = []
+    for email in data.emails:
+        try:
+            cleaned_emails.append(validate_email(email, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            errors.setdefault("emails", []).append(
+                N_("Not an e-mail address: %(value)s") % {"value": email})
+    data.emails = cleaned_emails
+    if errors:
+        raise ValidationFailed(errors)
+    _check_unique_credit_code(session, data.credit_code, company_id)
+    return data
+
+
+def _check_unique_credit_code(session: Session, code: str | None, company_id: int | None) -> None:
+    if not code:
+        return
+    holder = session.scalars(select(Company).where(Company.credit_code == code)).first()
+    if holder is not None and holder.id != company_id:
+        raise Conflict(N_("Credit code %(code)s already belongs to %(name)s (#%(id)s)."),
+                       field="credit_code", code=code, name=holder.display_name, id=holder.id)
+
+
+def create(session: Session, data: CompanyData, *, source: str = "manual") -> Company:
+    """Create a company from validated data and remember its names as aliases."""
+    data = validate(session, data)
+    company = Company()
+    _apply(company, data, source)
+    session.add(company)
+    session.flush()
+    return company
+
+
+def update(session: Session, company: Company, data: CompanyData, *,
+           expected_version: int | None = None, source: str = "manual") -> Company:
+    """Apply an edit; refuse it if someone saved the company since it was opened."""
+    if expected_version is not None and expected_version != company.version:
+        raise StaleEdit(N_("Someone else saved this record while you were editing it. "
+                           "Reload it and apply your change again."))
+    data = validate(session, data, company.id)
+    _apply(company, data, source)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleEdit(N_("Someone else saved this record while you were editing it. "
+                           "Reload it and apply your change again.")) from exc
+    return company
+
+
+def _apply(company: Company, data: CompanyData, source: str) -> None:
+    for attr in ("name_zh", "name_en", "credit_code", "country", "province", "city", "address",
+                 "website", "industry_id", "is_key_client", "owner_id", "notes"):
+        setattr(company, attr, getattr(data, attr))
+    company.website_domain = website_domain(data.website)
+    for name in (data.name_zh, data.name_en):
+        if name:
+            remember_alias(company, name, source)
+    wanted_kinds = set(data.kinds)
+    company.kinds = [k for k in company.kinds if k.kind in wanted_kinds] + [
+        CompanyKindLink(kind=k) for k in sorted(wanted_kinds - set(company.kind_values))]
+    _sync_phones(company, data.phones, data.country, source)
+    _sync_emails(company, data.emails, source)
+
+
+def remember_alias(company: Company, name: str, source: str, source_url: str | None = None) -> None:
+    """Keep a name the company was seen under, once per source."""
+    name = " ".join(name.split())
+    if any(a.name == name and a.source == source for a in company.aliases):
+        return
+    script = "zh" if names.has_cjk(name) else "en"
+    company.aliases.append(CompanyAlias(name=name, script=script, source=source,
+                                        source_url=source_url))
+
+
+def _sync_phones(company: Company, wanted: list[str], country: str, source: str) -> None:
+    parsed = [phones.normalize(p, country) for p in wanted]
+    keys = {(p.e164, p.extension) for p in parsed}
+    company.phones = [p for p in company.phones if (p.e164, p.extension) in keys]
+    have = {(p.e164, p.extension) for p in company.phones}
+    for p in parsed:
+        if (p.e164, p.extension) not in have:
+            company.phones.append(CompanyPhone(raw=p.raw, e164=p.e164, extension=p.extension,
+                                               kind=p.kind, source=source))
+            have.add((p.e164, p.extension))
+
+
+def _sync_emails(company: Company, wanted: list[str], source: str) -> None:
+    lowered = {e.lower() for e in wanted}
+    company.emails = [e for e in company.emails if e.email.lower() in lowered]
+    have = {e.email.lower() for e in company.emails}
+    for email in wanted:
+        if email.lower() not in have:
+            company.emails.append(CompanyEmail(email=email, domain=email.split("@")[1].lower(),
+                                               source=source))
+            have.add(email.lower())
+
+
+def data_of(company: Company) -> CompanyData:
+    """Return the editable fields of a company, e.g. to pre-fill a form."""
+    return CompanyData(
+        name_zh=company.name_zh, name_en=company.name_en, credit_code=company.credit_code,
+        country=company.country, province=company.province, city=company.city,
+        address=company.address, website=company.website, industry_id=company.industry_id,
+        is_key_client=company.is_key_client, owner_id=company.owner_id, notes=company.notes,
+        kinds=company.kind_values, phones=[p.raw for p in company.phones],
+        emails=[e.email for e in company.emails])
+
+
+def filtered(user: User, filters: CompanyFilters) -> Select[Any]:
+    """Return the select of companies the user sees that pass the filters, newest first."""
+    stmt = select(Company).where(access.company_scope(user))
+    if filters.query.strip():
+        ids = search.matching_ids(filters.query)
+        if ids is not None:
+            stmt = stmt.where(Company.id.in_(ids))
+    if filters.industry_id:
+        stmt = stmt.where(Company.industry_id == filters.industry_id)
+    if filters.kind:
+        stmt = stmt.where(exists().where(CompanyKindLink.company_id == Company.id,
+                                         CompanyKindLink.kind == filters.kind))
+    for attr in ("country", "province", "city"):
+        value = getattr(filters, attr)
+        if value:
+            stmt = stmt.where(getattr(Company, attr) == value)
+    if filters.is_key_client is not None:
+        stmt = stmt.where(Company.is_key_client.is_(filters.is_key_client))
+    if filters.unassigned:
+        stmt = stmt.where(Company.owner_id.is_(None))
+    elif filters.owner_id:
+        stmt = stmt.where(Company.owner_id == filters.owner_id)
+    if filters.exhibition_id or filters.booth_type:
+        shown = select(Participation.id).where(Participation.company_id == Company.id)
+        if filters.exhibition_id:
+            shown = shown.where(Participation.exhibition_id == filters.exhibition_id)
+        if filters.booth_type:
+            shown = shown.where(Participation.booth_type == filters.booth_type)
+        stmt = stmt.where(shown.exists())
+    return stmt.order_by(Company.id.desc())
+
+
+def find(session: Session, user: User, filters: CompanyFilters, page: int = 1,
+         per_page: int = 50) -> Page[Company]:
+    """Return one page of the companies the user sees that pass the filters."""
+    page_ = paginate(session, filtered(user, filters), page, per_page)
+    return page_
+
+
+def export_rows(session: Session, user: User, filters: CompanyFilters,
+                limit: int) -> list[dict[str, Any]]:
+    """Return the filtered companies as flat rows for a spreadsheet."""
+    stmt = filtered(user, filters).limit(limit).options(
+        selectinload(Company.aliases), selectinload(Company.phones),
+        selectinload(Company.emails), selectinload(Company.industry),
+        selectinload(Company.owner))
+    rows = []
+    for c in session.scalars(stmt):
+        rows.append({
+            "id": c.id, "name_zh": c.name_zh, "name_en": c.name_en,
+            "aliases": "; ".join(sorted({a.name for a in c.aliases} - {c.name_zh, c.name_en})),
+            "credit_code": c.credit_code, "country": c.country, "province": c.province,
+            "city": c.city, "address": c.address, "website": c.website,
+            "phones": "; ".join(phones.display(p.e164, p.extension) or p.raw for p in c.phones),
+            "emails": "; ".join(e.email for e in c.emails),
+            "industry": c.industry.name_zh if c.industry else None,
+            "kinds": ", ".join(c.kind_values), "key_client": c.is_key_client,
+            "owner": c.owner.display_name if c.owner else None,
+        })
+    return rows

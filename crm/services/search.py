@@ -1,0 +1,163 @@
+"""Company search: Chinese substrings, English words, pinyin and phones through one term index.
+
+Each company gets a set of short terms; a query token matches a term by prefix, which is a
+B-tree range scan on both SQLite and PostgreSQL. Chinese names are indexed by every suffix
+(so a prefix match on a suffix is a substring match), in characters, full pinyin and
+pinyin initials: typing `haier`, `he` or `海尔` finds 青岛海尔股份有限公司.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, delete, event, insert, select
+from sqlalchemy.orm import Session
+
+from crm.models import Company, CompanyAlias, CompanyPhone, CompanySearchTerm, Contact
+from crm.services import names, phones
+
+MAX_TERM = 40
+MAX_SUFFIXES = 30
+
+
+def _suffixes(text: str) -> Iterable[str]:
+    for i in range(min(len(text), MAX_SUFFIXES)):
+        yield text[i:][:MAX_TERM]
+
+
+def name_terms(name: str | None) -> set[str]:
+    """Return the terms a company name is found by."""
+    if not name or not name.strip():
+        return set()
+    terms: set[str] = set()
+    if names.has_cjk(name):
+        core = names.strip_zh_legal_form(name)
+        terms.update(_suffixes(core))
+        syllables = names.pinyin(core)
+        for i in range(min(len(syllables), MAX_SUFFIXES)):
+            terms.add("".join(syllables[i:])[:MAX_TERM])
+            terms.add("".join(s[0] for s in syllables[i:] if s)[:MAX_TERM])
+    else:
+        tokens = names.words(name)
+        terms.update(t[:MAX_TERM] for t in tokens)
+        terms.add("".join(tokens)[:MAX_TERM])
+        core = names.strip_en_legal_form(name)
+        terms.add("".join(core)[:MAX_TERM])
+    terms.discard("")
+    return terms
+
+
+def phone_terms(e164: str | None) -> set[str]:
+    """Return the digit strings a stored phone is found by (with and without trunk 0)."""
+    if not e164:
+        return set()
+    national = phones.Phone(e164, e164, None, "").national_digits or ""
+    terms = {national, e164.lstrip("+")}
+    if e164.startswith("+86") and not national.startswith("1"):
+        terms.add("0" + national)
+        for area_len in (2, 3):
+            terms.add(national[area_len:])  # the local number without area code
+    return {t for t in terms if len(t) >= 5}
+
+
+def company_terms(names_: Iterable[str | None], phones_: Iterable[str | None]) -> set[str]:
+    terms: set[str] = set()
+    for name in names_:
+        terms |= name_terms(name)
+    for e164 in phones_:
+        terms |= phone_terms(e164)
+    return terms
+
+
+def query_tokens(query: str) -> list[str]:
+    """Split what the user typed into tokens matched by prefix."""
+    tokens = []
+    for raw in query.split():
+        token = names.fold(raw)
+        digits = "".join(ch for ch in raw if ch.isdigit())
+        if digits and len(digits) >= 5 and len(digits) >= len(token) - 1:
+            token = digits.lstrip("0") if not digits.startswith("1") else digits
+            if raw.strip().startswith("+86"):
+                token = digits[2:]
+        if token:
+            tokens.append(token[:MAX_TERM])
+    return tokens
+
+
+def _prefix_range(token: str):
+    column = CompanySearchTerm.term
+    upper = token[:-1] + chr(ord(token[-1]) + 1)
+    return and_(column >= token, column < upper)
+
+
+def matching_ids(query: str):
+    """Return a select of company ids whose terms match every token of the query."""
+    tokens = query_tokens(query)
+    if not tokens:
+        return None
+    stmt = select(CompanySearchTerm.company_id).where(_prefix_range(tokens[0]))
+    for token in tokens[1:]:
+        stmt = stmt.intersect(
+            select(CompanySearchTerm.company_id).where(_prefix_range(token))
+        )
+    return stmt
+
+
+def reindex(session: Session, company_ids: Iterable[int]) -> None:
+    """Rebuild the search terms of these companies from their names, aliases and phones."""
+    ids = sorted(set(company_ids))
+    if not ids:
+        return
+    conn = session.connection()
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start:chunk_start + 500]
+        texts: dict[int, list[str | None]] = {i: [] for i in chunk}
+        numbers: dict[int, list[str | None]] = {i: [] for i in chunk}
+        for cid, zh, en in conn.execute(select(Company.id, Company.name_zh, Company.name_en)
+                                        .where(Company.id.in_(chunk))):
+            texts[cid] += [zh, en]
+        for cid, alias in conn.execute(select(CompanyAlias.company_id, CompanyAlias.name)
+                                       .where(CompanyAlias.company_id.in_(chunk))):
+            texts[cid].append(alias)
+        for cid, e164 in conn.execute(select(CompanyPhone.company_id, CompanyPhone.e164)
+                                      .where(CompanyPhone.company_id.in_(chunk))):
+            numbers[cid].append(e164)
+        for cid, mobile, landline in conn.execute(
+                select(Contact.company_id, Contact.mobile_e164, Contact.landline_e164)
+                .where(Contact.company_id.in_(chunk))):
+            numbers[cid] += [mobile, landline]
+        existing = set(conn.execute(select(Company.id).where(Company.id.in_(chunk))).scalars())
+        conn.execute(delete(CompanySearchTerm).where(CompanySearchTerm.company_id.in_(chunk)))
+        rows = [{"company_id": cid, "term": term}
+                for cid in chunk if cid in existing
+                for term in sorted(company_terms(texts[cid], numbers[cid]))]
+        if rows:
+            conn.execute(insert(CompanySearchTerm), rows)
+
+
+_NAME_FIELDS = {"name_zh", "name_en"}
+
+
+def _touched_companies(session: Session) -> set[int]:
+    ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Company):
+            if obj in session.new or any(
+                    session.is_modified(obj) and _changed(obj, f) for f in _NAME_FIELDS):
+                ids.add(obj.id)
+        elif isinstance(obj, (CompanyAlias, CompanyPhone, Contact)) and obj.company_id:
+            ids.add(obj.company_id)
+    return ids
+
+
+def _changed(obj, field: str) -> bool:
+    from sqlalchemy import inspect
+    return inspect(obj).attrs[field].history.has_changes()
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_terms_current(session: Session, _ctx) -> None:
+    if session.info.get("skip_search_index"):
+        return
+    ids = {i for i in _touched_companies(session) if i is not None}
+    if ids:
+        reindex(session, ids)

@@ -1,0 +1,75 @@
+"""One place that turns domain errors and HTTP errors into a page or a JSON error."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from crm.services.errors import DomainError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def translate(exc: DomainError) -> str:
+    """Translate a domain error's message and fill in its parameters."""
+    text = gettext(exc.message)
+    try:
+        return text % exc.params if exc.params else text
+    except (KeyError, ValueError, TypeError):
+        return text
+
+
+def domain_error_json(exc: DomainError):
+    body = {"code": exc.code, "message": translate(exc)}
+    if exc.field:
+        body["field"] = exc.field
+    if isinstance(exc, ValidationFailed):
+        body["errors"] = {field: [gettext(m) for m in msgs] for field, msgs in exc.errors.items()}
+    return jsonify(body), exc.status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        if wants_json():
+            return domain_error_json(exc)
+        if exc.status in (403, 404):
+            return render_template("errors/error.html", status=exc.status,
+                                   message=translate(exc)), exc.status
+        flash(translate(exc), "error")
+        return redirect(request.referrer or "/"), 303
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        message = gettext("The form expired or was not sent from this site. Please try again.")
+        if wants_json():
+            return jsonify({"code": "csrf", "message": message}), 400
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if wants_json():
+            body = {"code": exc.name.lower().replace(" ", "_"), "message": exc.description}
+            data = getattr(exc, "data", None)
+            if data and "messages" in data:
+                body["errors"] = data["messages"]
+            return jsonify(body), exc.code
+        return render_template("errors/error.html", status=exc.code,
+                               message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return _http_error(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = gettext("Something went wrong on our side. The error was logged.")
+        if wants_json():
+            return jsonify({"code": "server_error", "message": message}), 500
+        return render_template("errors/error.html", status=500, message=message), 500

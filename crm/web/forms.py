@@ -1,0 +1,61 @@
+"""Shared form helpers: put a domain error on the fields it names, read choices."""
+from __future__ import annotations
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+from sqlalchemy import select
+
+from crm.models import Industry
+from crm.services.errors import DomainError, ValidationFailed
+from crm.web import database
+from crm.web.errors import translate
+
+
+class VersionedForm(FlaskForm):
+    """A form for an existing record; `version` detects a concurrent edit."""
+
+    version = HiddenField()
+
+
+def apply_errors(form: FlaskForm, exc: DomainError) -> None:
+    """Show a service's error on the fields it names (or on the form)."""
+    if isinstance(exc, ValidationFailed):
+        for name, messages in exc.errors.items():
+            target = getattr(form, name, None)
+            for message in messages:
+                text = gettext(message)
+                if target is not None:
+                    target.errors = list(target.errors) + [text]
+                else:
+                    form.form_errors.append(f"{name}: {text}")
+        return
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [translate(exc)]
+    else:
+        form.form_errors.append(translate(exc))
+
+
+def industry_choices(blank: bool = True) -> list[tuple[str, str]]:
+    rows = database.session().execute(
+        select(Industry.id, Industry.name_zh, Industry.name_en)
+        .where(Industry.active.is_(True)).order_by(Industry.sort_order, Industry.name_zh))
+    items = [(str(i), zh) for i, zh, _en in rows]
+    return [("", "—")] + items if blank else items
+
+
+def optional_int(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class IntSelectField(SelectField):
+    """A select whose empty choice means None and whose values are ids."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("coerce", optional_int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)

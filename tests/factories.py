@@ -1,0 +1,66 @@
+"""Small factories for test data; each flushes so ids exist."""
+from __future__ import annotations
+
+import itertools
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from crm.models import Company, Contact, Department, Exhibition, Participation, Role, User
+from crm.services import companies
+
+PASSWORD = "correct horse"
+# A cheap hash keeps the suite fast; production uses werkzeug's default (scrypt).
+_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_seq = itertools.count(1)
+
+
+def department(session: Session, code: str) -> Department:
+    found = session.scalars(select(Department).where(Department.code == code)).first()
+    if found:
+        return found
+    dept = Department(code=code, name_zh=code)
+    session.add(dept)
+    session.flush()
+    return dept
+
+
+def user(session: Session, role: Role | str, username: str | None = None, *,
+         department_code: str | None = None, **fields) -> User:
+    role = Role(role)
+    username = username or f"{role.value}{next(_seq)}"
+    dept = department(session, department_code) if department_code else None
+    u = User(username=username, display_name=fields.pop("display_name", username.title()),
+             role=role.value, password_hash=_HASH, department=dept, **fields)
+    session.add(u)
+    session.flush()
+    return u
+
+
+def company(session: Session, name_zh: str | None = None, **fields) -> Company:
+    data = companies.CompanyData(name_zh=name_zh, **fields)
+    if not data.name_zh and not data.name_en:
+        data.name_zh = f"测试{next(_seq)}有限公司"
+    return companies.create(session, data)
+
+
+def contact(session: Session, company_: Company, name: str = "王伟", **fields) -> Contact:
+    c = Contact(company_id=company_.id, name=name, **fields)
+    session.add(c)
+    session.flush()
+    return c
+
+
+def exhibition(session: Session, name_zh: str = "中国国际测试展览会", year: int = 2026, **fields) -> Exhibition:
+    ex = Exhibition(name_zh=name_zh, year=year, **fields)
+    session.add(ex)
+    session.flush()
+    return ex
+
+
+def participation(session: Session, company_: Company, exhibition_: Exhibition, **fields) -> Participation:
+    p = Participation(company_id=company_.id, exhibition_id=exhibition_.id, **fields)
+    session.add(p)
+    session.flush()
+    return p

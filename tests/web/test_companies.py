@@ -1,0 +1,49 @@
+from tests import factories
+
+
+def test_executor_sees_own_and_unassigned_but_not_colleagues_clients(session, make_user, login, client):
+    me = make_user("executor", "exec_a")
+    other = make_user("executor", "exec_b")
+    mine = factories.company(session, "上海甲有限公司", owner_id=me.id)
+    free = factories.company(session, "上海乙有限公司")
+    theirs = factories.company(session, "上海丙有限公司", owner_id=other.id)
+    login(me)
+    body = client.get("/companies/").get_data(as_text=True)
+    assert "上海甲有限公司" in body and "上海乙有限公司" in body
+    assert "上海丙有限公司" not in body
+    assert client.get(f"/companies/{mine.id}").status_code == 200
+    assert client.get(f"/companies/{free.id}").status_code == 200
+    assert client.get(f"/companies/{theirs.id}").status_code == 404
+
+
+def test_pinyin_search_finds_haier(session, make_user, login, client):
+    factories.company(session, "青岛海尔股份有限公司", name_en="Haier Group")
+    factories.company(session, "上海电气集团有限公司")
+    login(make_user("telesales"))
+    body = client.get("/companies/?q=haier").get_data(as_text=True)
+    assert "青岛海尔股份有限公司" in body
+    assert "上海电气集团有限公司" not in body
+
+
+def test_edit_is_audited_with_before_and_after(session, make_user, login, client):
+    boss = make_user("general_manager")
+    c = factories.company(session, "北京旧名有限公司")
+    login(boss)
+    response = client.post(f"/companies/{c.id}/edit", data={
+        "name_zh": "北京新名有限公司", "country": "CN", "kinds": ["exhibitor"],
+        "version": c.version})
+    assert response.status_code == 302
+    page = client.get(f"/companies/{c.id}").get_data(as_text=True)
+    assert "北京新名有限公司" in page
+    assert "name_zh: 北京旧名有限公司" in page and "name_zh: 北京新名有限公司" in page
+
+
+def test_invalid_credit_code_names_the_field_and_keeps_input(session, make_user, login, client):
+    login(make_user("market_supervisor"))
+    response = client.post("/companies/new", data={
+        "name_zh": "深圳测试科技有限公司", "credit_code": "91310000123456789X", "country": "CN",
+        "kinds": ["exhibitor"]})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'data-field="credit_code"' in body
+    assert 'value="深圳测试科技有限公司"' in body
