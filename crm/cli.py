@@ -40,6 +40,18 @@ def db_upgrade(revision: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(url, revision)
     click.echo(f"Database at {_redacted(url)} is at {revision}.")
+    if revision == "head":
+        _seed_reference_data()
+
+
+def _seed_reference_data() -> None:
+    """Add the shipped industry taxonomy and venue specs; edits made since are kept."""
+    from crm.services import reference, venue_specs
+
+    with session_scope(sessions()) as s:
+        industries = reference.seed_industries(s)
+        venues = venue_specs.sync_venues(s, venue_specs.load_all())
+    click.echo(f"Reference data: {industries} industries added, {venues} venues updated.")
 
 
 @db.command("downgrade")
@@ -67,6 +79,10 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+DEMO_USERNAMES = ("admin", "tele1", "tele2", "mkt1", "exec1", "exec2", "execlead1", "design1",
+                  "fin1", "gm1")
+
+
 @main.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the existing business data first.")
 @click.option("--exhibitors", default=400, show_default=True)
@@ -75,17 +91,25 @@ def _redacted(url: str) -> str:
 def demo(reset: bool, exhibitors: int, seed: int) -> None:
     """Migrate the database and fill it with realistic demo data; print the logins."""
     from crm import migrate
-    from crm.services.demo import load_demo
+    from crm.services.demo import DemoDataExists, load_demo, summarize
 
     url = current_app.config["DATABASE_URL"]
     if url.startswith("sqlite:///"):
         from pathlib import Path
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(url)
-    with session_scope(sessions()) as s:
-        summary = load_demo(s, seed=seed, exhibitors=exhibitors, reset=reset)
-    click.echo(f"Demo data loaded into {_redacted(url)}: {summary.companies} companies, "
-               f"{summary.exhibitions} shows, {summary.participations} booths.")
+    try:
+        with session_scope(sessions()) as s:
+            summary = load_demo(s, seed=seed, exhibitors=exhibitors, reset=reset)
+    except DemoDataExists:
+        # Running the quickstart twice must not fail: keep the data, show the logins.
+        with session_scope(sessions()) as s:
+            summary = summarize(s, DEMO_USERNAMES)
+        click.echo(f"{_redacted(url)} already holds data ({summary.companies} companies); "
+                   "kept as it is (crm demo --reset reloads the demo).")
+    else:
+        click.echo(f"Demo data loaded into {_redacted(url)}: {summary.companies} companies, "
+                   f"{summary.exhibitions} shows, {summary.participations} booths.")
     click.echo("Logins (password: demo):")
     for login in summary.logins:
         click.echo(f"  {login.username:<10} {login.role:<22} {login.display_name}")
@@ -112,3 +136,22 @@ def users_create(username: str, display_name: str, role: str, password: str) -> 
         auth.set_password(user, password)
         s.add(user)
     click.echo(f"User {username} created.")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--name", default="API", show_default=True, help="What the token is for.")
+@with_appcontext
+def users_token(username: str, name: str) -> None:
+    """Issue a personal API token for USERNAME and print it (it is shown only once)."""
+    from sqlalchemy import func, select
+
+    from crm.models import User
+    from crm.services import auth
+
+    with session_scope(sessions()) as s:
+        user = s.scalars(select(User).where(func.lower(User.username) == username.lower())).first()
+        if user is None or not user.active:
+            raise click.ClickException(f"No active user {username}.")
+        token = auth.issue_token(s, user, name)
+    click.echo(token)

@@ -102,9 +102,11 @@ def _changes(obj) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _entity_id(obj) -> int | None:
-    identity = inspect(obj).identity
-    if identity and len(identity) == 1 and isinstance(identity[0], int):
-        return identity[0]
+    # The identity map key is not set yet in after_flush for new rows; read the columns.
+    mapper = inspect(obj).mapper
+    key = mapper.primary_key_from_instance(obj)
+    if len(key) == 1 and isinstance(key[0], int):
+        return key[0]
     return getattr(obj, "company_id", None)
 
 

@@ -6,9 +6,12 @@ import logging
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from crm.services.errors import DomainError, ValidationFailed
+from crm.services.errors import Conflict, DomainError, N_, StaleEdit, ValidationFailed
+from crm.web import database
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,20 @@ def init_app(app: Flask) -> None:
                                    message=translate(exc)), exc.status
         flash(translate(exc), "error")
         return redirect(request.referrer or "/"), 303
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        # A race the services' own checks could not see (two saves at once): refuse cleanly.
+        database.session().rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        return _domain_error(Conflict(N_("This change clashes with a record saved at the same "
+                                         "time (a duplicate or a removed link). Nothing was saved.")))
+
+    @app.errorhandler(StaleDataError)
+    def _stale(exc: StaleDataError):
+        database.session().rollback()
+        return _domain_error(StaleEdit(N_("Someone else saved this record while you were editing "
+                                          "it. Reload it and apply your change again.")))
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

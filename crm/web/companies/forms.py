@@ -33,8 +33,3 @@ class CompanyForm(VersionedForm):
 class AliasForm(VersionedForm):
     name = StringField(_l("Other name"), validators=[Length(min=1, max=300)])
 
-
-class CompanyFilterForm:
-    """Reads the list filters from the query string (GET, no CSRF)."""
-
-    BOOLEAN = {"1": True, "0": False}

@@ -1,0 +1,1 @@
+"""Scrapy project: spiders feed crm.services.ingest (arrives with the crawler issue)."""

@@ -1,0 +1,1 @@
+"""Administration: users and departments, the industry taxonomy, the audit log."""

@@ -1,0 +1,1 @@
+"""Scheduled jobs declared as data, run by APScheduler (arrives with the scheduler issue)."""
