@@ -79,7 +79,10 @@ def session(connection):
 def _app(connection, db_url, **extra):
     config = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": db_url,
               "DB_BIND": connection, "WTF_CSRF_ENABLED": False, "SERVER_NAME": None,
-              "LOGIN_MAX_FAILURES": 3, "LOGIN_LOCK_MINUTES": 15}
+              "LOGIN_MAX_FAILURES": 3, "LOGIN_LOCK_MINUTES": 15,
+              # Tests assert the English msgids; tests/web/test_i18n.py covers the
+              # Chinese default (zh_CN) with its own app.
+              "BABEL_DEFAULT_LOCALE": "en"}
     config.update(extra)
     return create_app(config)
 

@@ -64,3 +64,50 @@ def participation(session: Session, company_: Company, exhibition_: Exhibition, 
     session.add(p)
     session.flush()
     return p
+
+
+def venue(session: Session, name_zh: str | None = None, **fields):
+    from crm.models import Venue
+
+    v = Venue(name_zh=name_zh or f"测试会展中心{next(_seq)}", **fields)
+    session.add(v)
+    session.flush()
+    return v
+
+
+def hall(session: Session, venue_, name: str = "1H", **fields):
+    from crm.models import Hall
+
+    h = Hall(venue_id=venue_.id, name=name, **fields)
+    session.add(h)
+    session.flush()
+    return h
+
+
+def pavilion(session: Session, name_zh: str | None = None, country: str = "DE", **fields):
+    from crm.models import CountryPavilion
+
+    p = CountryPavilion(name_zh=name_zh or f"测试国家馆{next(_seq)}", country=country, **fields)
+    session.add(p)
+    session.flush()
+    return p
+
+
+def competitor(session: Session, name_zh: str | None = None, **profile_fields) -> Company:
+    """A company of kind competitor with a profile."""
+    from crm.models import CompetitorProfile
+
+    c = company(session, name_zh or f"测试展览工程{next(_seq)}有限公司", kinds=["competitor"])
+    session.add(CompetitorProfile(company_id=c.id, **profile_fields))
+    session.flush()
+    return c
+
+
+def media(session: Session, name_zh: str | None = None, **profile_fields) -> Company:
+    """A company of kind media with a profile."""
+    from crm.models import MediaProfile
+
+    c = company(session, name_zh or f"测试传媒{next(_seq)}有限公司", kinds=["media"])
+    session.add(MediaProfile(company_id=c.id, **profile_fields))
+    session.flush()
+    return c

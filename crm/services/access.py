@@ -21,6 +21,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "company.assign_owner": SUPERVISORS | MANAGEMENT,
     "company.delete": MANAGEMENT,
     "company.export": SUPERVISORS | MANAGEMENT,
+    "company.merge": INTELLIGENCE,  # decide review items: merge, mark different, undo
+    "import.run": INTELLIGENCE,  # import catalogues and business cards
+    "import.revert": SUPERVISORS | MANAGEMENT,
     "contact.edit": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
     "exhibition.view": ALL_ROLES,
     "exhibition.edit": INTELLIGENCE,

@@ -134,9 +134,8 @@ def _entries(session: Session) -> list[dict[str, Any]]:
             before, after = _changes(obj)
             if after or before:
                 add(obj, "update", before, after)
-    for obj in session.deleted:
-        if isinstance(obj, AUDITED):
-            add(obj, "delete", _snapshot(obj), None)
+    # Deletes are logged per row by _log_delete: that also sees delete-orphan cascades,
+    # which never appear in session.deleted.
     return rows
 
 
@@ -146,3 +145,14 @@ def _write_audit_entries(session: Session, _flush_context) -> None:
     rows = _entries(session)
     if rows:
         session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def _log_delete(_mapper, connection, target) -> None:
+    connection.execute(insert(AuditEntry.__table__), [{
+        "at": utcnow(), "user_id": current_actor(), "action": "delete",
+        "entity": target.__tablename__, "entity_id": _entity_id(target),
+        "company_id": _company_of(target), "before": _snapshot(target), "after": None}])
+
+
+for _model in AUDITED:
+    event.listen(_model, "after_delete", _log_delete)

@@ -1,12 +1,13 @@
 """Create, edit, find and export companies; the rules of a valid company record."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from stdnum.cn import uscc
@@ -19,12 +20,15 @@ from crm.models import (
     CompanyKind,
     CompanyKindLink,
     CompanyPhone,
+    CompetitorProfile,
+    Industry,
+    MediaProfile,
     Participation,
     User,
 )
 from crm.services import access, names, phones, search
 from crm.services.errors import Conflict, N_, StaleEdit, ValidationFailed
-from crm.services.paging import Page, paginate
+from crm.services.paging import COUNT_CAP, Page, page_of_ids, paginate
 
 
 @dataclass
@@ -77,7 +81,10 @@ def website_domain(website: str | None) -> str | None:
     if not website:
         return None
     url = website if "//" in website else "//" + website
-    host = (urlsplit(url.strip()).hostname or "").lower()
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
     return host.removeprefix("www.") or None
 
 
@@ -106,7 +113,8 @@ def validate(session: Session, data: CompanyData, company_id: int | None = None)
     data.country = (data.country or "CN").strip().upper()
     if len(data.country) != 2 or not data.country.isalpha():
         errors["country"] = [N_("Use a two-letter country code such as CN.")]
-    if data.website and not website_domain(data.website):
+    domain = website_domain(data.website)
+    if data.website and (not domain or len(domain) > 200):  # website_domain is String(200)
         errors["website"] = [N_("Not a web address.")]
     bad_kinds = set(data.kinds) - {k.value for k in CompanyKind}
     if bad_kinds:
@@ -117,11 +125,18 @@ def validate(session: Session, data: CompanyData, company_id: int | None = None)
     cleaned_emails = []
     for email in data.emails:
         try:
-            cleaned_emails.append(validate_email(email, check_deliverability=False).normalized)
+            normalized = validate_email(email, check_deliverability=False).normalized
+            if len(normalized) > 200:  # CompanyEmail.email is String(200)
+                raise EmailNotValidError("too long")
+            cleaned_emails.append(normalized)
         except EmailNotValidError:
             errors.setdefault("emails", []).append(
                 N_("Not an e-mail address: %(value)s") % {"value": email})
     data.emails = cleaned_emails
+    if data.industry_id is not None and session.get(Industry, data.industry_id) is None:
+        errors["industry_id"] = [N_("No such industry.")]
+    if data.owner_id is not None and session.get(User, data.owner_id) is None:
+        errors["owner_id"] = [N_("No such user.")]
     if errors:
         raise ValidationFailed(errors)
     _check_unique_credit_code(session, data.credit_code, company_id)
@@ -161,6 +176,26 @@ def update(session: Session, company: Company, data: CompanyData, *,
         raise StaleEdit(N_("Someone else saved this record while you were editing it. "
                            "Reload it and apply your change again.")) from exc
     return company
+
+
+def delete(session: Session, company: Company) -> None:
+    """Delete a company with its names, phones, contacts, booths and profiles.
+
+    Refuse while other records still point at it (a show it organises, a booth it built,
+    a company merged into it …): those links are for a person to undo, not to vanish.
+    """
+    for model in (Participation, CompetitorProfile, MediaProfile):
+        # Deleted through the session (not the database cascade) so each is audited.
+        for row in session.scalars(select(model).where(model.company_id == company.id)):
+            session.delete(row)
+    try:
+        with session.begin_nested():
+            session.delete(company)
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(N_("%(name)s is still linked to other records (a show it organises, "
+                          "a booth it built, a company merged into it …). Remove those links "
+                          "first."), name=company.display_name) from exc
 
 
 def _apply(company: Company, data: CompanyData, source: str) -> None:
@@ -222,13 +257,21 @@ def data_of(company: Company) -> CompanyData:
         emails=[e.email for e in company.emails])
 
 
-def filtered(user: User, filters: CompanyFilters) -> Select[Any]:
-    """Return the select of companies the user sees that pass the filters, newest first."""
+def filtered(user: User, filters: CompanyFilters, session: Session | None = None) -> Select[Any]:
+    """Return the select of companies the user sees that pass the filters, newest first.
+
+    Given the session, the search words are planned from a quick look at the term index
+    (search.plan), which keeps the statement fast for narrow and broad words alike.
+    """
     stmt = select(Company).where(access.company_scope(user))
     if filters.query.strip():
-        ids = search.matching_ids(filters.query)
-        if ids is not None:
-            stmt = stmt.where(Company.id.in_(ids))
+        match = search.plan(session, filters.query) if session is not None else None
+        if match is not None:
+            stmt = stmt.where(match.condition())
+        else:
+            ids = search.matching_ids(filters.query)
+            if ids is not None:
+                stmt = stmt.where(Company.id.in_(ids))
     if filters.industry_id:
         stmt = stmt.where(Company.industry_id == filters.industry_id)
     if filters.kind:
@@ -256,15 +299,32 @@ def filtered(user: User, filters: CompanyFilters) -> Select[Any]:
 
 def find(session: Session, user: User, filters: CompanyFilters, page: int = 1,
          per_page: int = 50) -> Page[Company]:
-    """Return one page of the companies the user sees that pass the filters."""
-    page_ = paginate(session, filtered(user, filters), page, per_page)
-    return page_
+    """Return one page of the companies the user sees that pass the filters.
+
+    A search first reads the ids of the matching companies from the term index (up to
+    the count cap, so it stops early for a broad word); up to the cap the page is sliced
+    from those ids, beyond it the companies are walked newest first, which fills a page
+    quickly exactly because so many match.
+    """
+    # The list shows industry and owner: load them with the page, not one query a row.
+    options = (selectinload(Company.industry), selectinload(Company.owner))
+    match = search.plan(session, filters.query) if filters.query.strip() else None
+    if match is None:
+        return paginate(session, filtered(user, filters).options(*options), page, per_page)
+    others = filtered(user, replace(filters, query=""))
+    ids = list(session.scalars(match.ids(others).limit(COUNT_CAP + 1)))
+    if len(ids) <= COUNT_CAP:
+        ids.sort(reverse=True)
+        return page_of_ids(session, select(Company).options(*options), Company.id, ids,
+                           page, per_page)
+    stmt = others.where(match.condition(many=True)).options(*options)
+    return paginate(session, stmt, page, per_page, total=COUNT_CAP, total_is_capped=True)
 
 
 def export_rows(session: Session, user: User, filters: CompanyFilters,
                 limit: int) -> list[dict[str, Any]]:
     """Return the filtered companies as flat rows for a spreadsheet."""
-    stmt = filtered(user, filters).limit(limit).options(
+    stmt = filtered(user, filters, session).limit(limit).options(
         selectinload(Company.aliases), selectinload(Company.phones),
         selectinload(Company.emails), selectinload(Company.industry),
         selectinload(Company.owner))

@@ -8,6 +8,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 DEFAULT_REGION = "CN"
+MAX_EXTENSION = 10  # the extension columns are String(10)
 # Chinese ways of writing an extension: 转, 分机, 内线; also "-ext" written as "#".
 _EXTENSION = re.compile(r"\s*(?:转|分机|內線|内线|ext\.?|extension|x|#)\s*(\d{1,6})\s*$", re.I)
 _SPLIT = re.compile(r"[;；,，/、|]|\s{2,}|\n")
@@ -45,6 +46,8 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:
     if not phonenumbers.is_possible_number(number):
         return Phone(raw.strip(), None, extension, "unknown")
     extension = extension or number.extension or None
+    if extension and len(extension) > MAX_EXTENSION:
+        return Phone(raw.strip(), None, None, "unknown")
     number.extension = None
     kind = _kind(number)
     return Phone(raw.strip(), phonenumbers.format_number(number, PhoneNumberFormat.E164),

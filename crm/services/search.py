@@ -8,9 +8,11 @@ pinyin initials: typing `haier`, `he` or `海尔` finds 青岛海尔股份有限
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, delete, event, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, event, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from crm.models import Company, CompanyAlias, CompanyPhone, CompanySearchTerm, Contact
 from crm.services import names, phones
@@ -72,7 +74,9 @@ def query_tokens(query: str) -> list[str]:
     """Split what the user typed into tokens matched by prefix."""
     tokens = []
     for raw in query.split():
-        token = names.fold(raw)
+        # Chinese tokens are cut like the indexed names (brackets and legal form dropped),
+        # so typing a full name such as 上海恒泰机械有限公司 finds it.
+        token = names.strip_zh_legal_form(raw) if names.has_cjk(raw) else names.fold(raw)
         digits = "".join(ch for ch in raw if ch.isdigit())
         if digits and len(digits) >= 5 and len(digits) >= len(token) - 1:
             token = digits.lstrip("0") if not digits.startswith("1") else digits
@@ -83,23 +87,96 @@ def query_tokens(query: str) -> list[str]:
     return tokens
 
 
-def _prefix_range(token: str):
-    column = CompanySearchTerm.term
-    upper = token[:-1] + chr(ord(token[-1]) + 1)
-    return and_(column >= token, column < upper)
+def _prefix_range(token: str, column=CompanySearchTerm.term):
+    after = ord(token[-1]) + 1
+    if 0xD800 <= after <= 0xDFFF:
+        after = 0xE000  # skip the surrogates: no database stores them as text
+    if after > 0x10FFFF:
+        return column.startswith(token, autoescape=True)
+    return and_(column >= token, column < token[:-1] + chr(after))
+
+
+def _has_term(token: str, company_id) -> ColumnElement[bool]:
+    """EXISTS a term of this company starting with token: one seek on (company_id, term)."""
+    term = aliased(CompanySearchTerm)
+    return exists().where(term.company_id == company_id, _prefix_range(token, term.term))
 
 
 def matching_ids(query: str):
-    """Return a select of company ids whose terms match every token of the query."""
-    tokens = query_tokens(query)
+    """Return a select of company ids whose terms match every token of the query.
+
+    The longest token drives (a range scan of the term index) and each other token is an
+    EXISTS probe, so a broad token ("co", "ltd", "上海") is never read in full as an
+    INTERSECT would. Ids may repeat; use the select with IN. With a session at hand,
+    `plan` picks the driving token better.
+    """
+    tokens = sorted(dict.fromkeys(query_tokens(query)), key=len, reverse=True)
     if not tokens:
         return None
-    stmt = select(CompanySearchTerm.company_id).where(_prefix_range(tokens[0]))
+    driver = aliased(CompanySearchTerm)
+    stmt = select(driver.company_id).where(_prefix_range(tokens[0], driver.term))
     for token in tokens[1:]:
-        stmt = stmt.intersect(
-            select(CompanySearchTerm.company_id).where(_prefix_range(token))
-        )
+        stmt = stmt.where(_has_term(token, driver.company_id))
     return stmt
+
+
+# How many index entries `plan` reads per token to tell a narrow token from a broad one;
+# reading them takes a fraction of a millisecond.
+PROBE_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Match:
+    """A query ready for SQL: the token whose index range is read first, the others probed.
+
+    Neither SQLite nor PostgreSQL can tell from statistics whether a prefix matches ten
+    companies or half of them, and the fast plans for the two are opposite: read the few
+    matching terms and look their companies up, or walk the companies newest first and
+    test each until a page is full. `ids` works for both (it stops at its LIMIT);
+    `condition` takes the caller's word for which case it is.
+    """
+
+    driver: str
+    others: tuple[str, ...] = ()
+    narrow: bool = True  # the driver matched fewer than PROBE_ROWS terms
+
+    def ids(self, companies: Select[Any]) -> Select[Any]:
+        """Distinct ids of the matching companies among `companies` (a select of Company).
+
+        The term index is read from the driver token and each company looked up for the
+        other filters, so with a LIMIT the database stops after that many matches.
+        """
+        term = aliased(CompanySearchTerm)
+        # DISTINCT on companies.id, not on the term's company_id: SQLite would then walk the
+        # (company_id, term) index to get the ids in order, skipping through every company.
+        return (companies.with_only_columns(Company.id)
+                .join_from(Company, term, term.company_id == Company.id)
+                .where(_prefix_range(self.driver, term.term),
+                       *(_has_term(t, Company.id) for t in self.others))
+                .distinct().order_by(None))
+
+    def condition(self, *, many: bool | None = None, company_id=Company.id) -> ColumnElement[bool]:
+        """WHERE clause for matching companies; `many`: a large share of them matches."""
+        many = not self.narrow if many is None else many
+        probes = [_has_term(t, company_id) for t in self.others]
+        if many:
+            return and_(_has_term(self.driver, company_id), *probes)
+        term = aliased(CompanySearchTerm)
+        return and_(company_id.in_(select(term.company_id)
+                                   .where(_prefix_range(self.driver, term.term))), *probes)
+
+
+def plan(session: Session, query: str) -> Match | None:
+    """Parse the query and pick the token that matches fewest terms to drive; None if empty."""
+    tokens = list(dict.fromkeys(query_tokens(query)))
+    if not tokens:
+        return None
+    sizes = {}
+    for token in tokens:
+        sample = select(CompanySearchTerm.company_id).where(_prefix_range(token)).limit(PROBE_ROWS)
+        sizes[token] = session.scalar(select(func.count()).select_from(sample.subquery())) or 0
+    ordered = sorted(tokens, key=lambda t: (sizes[t], -len(t)))
+    return Match(ordered[0], tuple(ordered[1:]), sizes[ordered[0]] < PROBE_ROWS)
 
 
 def reindex(session: Session, company_ids: Iterable[int]) -> None:

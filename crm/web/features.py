@@ -5,8 +5,18 @@ from flask import Flask
 
 
 def FEATURES():  # noqa: N802  (reads as a constant list at the call site)
-    return []
+    from crm.web.admin.routes import bp as admin
+    from crm.web.competitors.routes import bp as competitors
+    from crm.web.contacts.routes import bp as contacts
+    from crm.web.exhibitions.routes import bp as exhibitions
+    from crm.web.media.routes import bp as media
+    from crm.web.pavilions.routes import bp as pavilions
+    from crm.web.venues.routes import bp as venues
+
+    return [admin, exhibitions, contacts, pavilions, venues, competitors, media]
 
 
 def register_api(app: Flask) -> None:
-    return None
+    from crm.web.api import register
+
+    register(app)

@@ -33,3 +33,16 @@ def test_password_hash_never_reaches_the_log(session, make_user):
     user = make_user("executor", "secretive")
     entries = [e for e in _entries(session, "users") if e.entity_id == user.id]
     assert entries and all("password_hash" not in (e.after or {}) for e in entries)
+
+
+def test_a_phone_dropped_in_an_edit_is_logged_as_deleted(session, make_user):
+    from crm.models import CompanyPhone
+    from crm.services import companies
+
+    c = factories.company(session, "苏州测试有限公司", phones=["0512-66668888", "13912345678"])
+    data = companies.data_of(c)
+    data.phones = ["13912345678"]
+    companies.update(session, c, data)
+    deleted = [e for e in _entries(session, "company_phones") if e.action == "delete"]
+    assert len(deleted) == 1 and deleted[0].before["e164"] == "+8651266668888"
+    assert session.scalars(select(CompanyPhone).where(CompanyPhone.company_id == c.id)).all()[0].e164 == "+8613912345678"

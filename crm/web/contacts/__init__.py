@@ -1,0 +1,1 @@
+"""Contacts: list and search, contact page, edit forms."""

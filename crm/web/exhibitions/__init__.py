@@ -1,0 +1,1 @@
+"""Shows and their exhibitors: list, show page, edit forms."""

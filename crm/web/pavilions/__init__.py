@@ -1,0 +1,1 @@
+"""Country pavilions: list, pavilion page, edit forms."""

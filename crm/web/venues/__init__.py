@@ -1,0 +1,1 @@
+"""Venues and their halls: list, venue page, edit forms."""
