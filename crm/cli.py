@@ -52,6 +52,11 @@ def _seed_reference_data() -> None:
         industries = reference.seed_industries(s)
         venues = venue_specs.sync_venues(s, venue_specs.load_all())
     click.echo(f"Reference data: {industries} industries added, {venues} venues updated.")
+    from crm.services import calls, workdays
+
+    with session_scope(sessions()) as s:
+        outcomes, days = calls.seed_outcomes(s), workdays.seed_calendar(s)
+    click.echo(f"Call outcomes: {outcomes} added; working-day calendar: {days} days added.")
 
 
 @db.command("downgrade")
@@ -155,3 +160,244 @@ def users_token(username: str, name: str) -> None:
             raise click.ClickException(f"No active user {username}.")
         token = auth.issue_token(s, user, name)
     click.echo(token)
+
+
+# --- imports, dedupe, export (crm.services.ingest, dedupe, merging) -----------------------
+
+@main.group("import")
+def import_() -> None:
+    """Import show catalogues (会刊) and business cards (名片) into the company database."""
+
+
+def _import_options(command):
+    options = [
+        click.option("--sheet", help="The sheet to read (default: the first with a name column)."),
+        click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False),
+                     help="YAML file mapping fields to column headers or letters."),
+        click.option("--dry-run", is_flag=True, help="Say what each row would do; write nothing."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object of counts."),
+        click.option("--report", "report_file", type=click.Path(dir_okay=False),
+                     help="Write one CSV line per input row: row, action, company, candidate, score."),
+        click.option("--all-or-nothing", is_flag=True,
+                     help="Import nothing when any row would be rejected."),
+        click.option("--rejected", "rejected_file", type=click.Path(dir_okay=False),
+                     help="Write the rejected rows and why to this Excel file."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@import_.command("catalogue")
+@click.argument("file")
+@click.option("--exhibition", required=True, help="The show's Chinese name.")
+@click.option("--year", type=int, required=True, help="The edition's year.")
+@_import_options
+@with_appcontext
+def import_catalogue(file: str, exhibition: str, year: int, **options) -> None:
+    """Import a show catalogue (.xlsx, .xls, .csv) as the exhibitors of a show edition."""
+    _run_import("catalogue", file, exhibition, year, **options)
+
+
+@import_.command("contacts")
+@click.argument("file")
+@click.option("--exhibition", help="The show the cards were collected at (optional).")
+@click.option("--year", type=int, help="The edition's year (with --exhibition).")
+@_import_options
+@with_appcontext
+def import_contacts(file: str, exhibition: str | None, year: int | None, **options) -> None:
+    """Import business cards: each card's company is found or created, the person added."""
+    if exhibition and not year:
+        raise click.UsageError("--exhibition needs --year.")
+    _run_import("contacts", file, exhibition, year, **options)
+
+
+def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | None, *,
+                sheet: str | None, mapping_file: str | None, dry_run: bool, as_json: bool,
+                report_file: str | None, all_or_nothing: bool,
+                rejected_file: str | None) -> None:
+    import json
+    import sys
+    from pathlib import Path
+
+    from crm.importers.errors import UnreadableFile
+    from crm.services import ingest
+
+    def unreadable(message: str) -> None:
+        click.echo(f"Error: {message}", err=True)
+        sys.exit(2)
+
+    path = Path(file)
+    if not path.is_file():
+        unreadable(f"{file}: no such file.")
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Matching and writing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        mapping = None
+        if mapping_file:
+            from crm.importers.mapping import load_mapping_file
+            mapping = load_mapping_file(mapping_file)
+        click.echo(f"Reading {path.name} …", err=True)
+        session = sessions()()
+        try:
+            show = show_is_new = None
+            if exhibition_name:
+                show = ingest.find_exhibition(session, exhibition_name, year)
+                show_is_new = show is None
+                show = show or ingest.exhibition_for(session, exhibition_name, year)
+            report = ingest.import_file(session, path, kind=kind, exhibition=show, sheet=sheet,
+                                        mapping=mapping, progress=progress,
+                                        all_or_nothing=all_or_nothing, dry_run=dry_run)
+            if dry_run or not report.written:
+                session.rollback()  # a show made for this run goes too
+                if show_is_new:
+                    report.exhibition_id = None
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+    except UnreadableFile as exc:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        unreadable(exc.message)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    if report_file:
+        with open(report_file, "w", newline="", encoding="utf-8-sig") as fh:
+            ingest.write_report_csv(report, fh)
+    if rejected_file:
+        with open(rejected_file, "wb") as fh:
+            ingest.write_rejected_xlsx(report, fh)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    verb = "Would import" if dry_run else ("Imported" if report.written else "Refused")
+    click.echo(f"{verb} {report.rows} rows of {path.name}: {report.created} new companies, "
+               f"{report.linked} linked to known ones, {report.review} to review, "
+               f"{len(report.errors)} errors.")
+    if report.message:
+        click.echo(report.message)
+    for error in report.errors[:20]:
+        click.echo(f"  row {error.row}, column {error.column or '-'}: {error.message}", err=True)
+    if len(report.errors) > 20:
+        click.echo(f"  … and {len(report.errors) - 20} more (see --report).", err=True)
+
+
+@main.command("dedupe")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object of counts.")
+@click.option("--auto-merge", is_flag=True,
+              help="Merge pairs in the link band instead of queueing them for review.")
+@with_appcontext
+def dedupe_command(as_json: bool, auto_merge: bool) -> None:
+    """Resolve the whole company database: fill the review queue (and merge if asked)."""
+    import json
+    import sys
+
+    from crm.services import dedupe
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Comparing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    with session_scope(sessions()) as s:
+        result = dedupe.dedupe(s, auto_merge=auto_merge, progress=progress)
+    if bar is not None:
+        bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        click.echo(f"Compared {result.pairs} pairs among {result.companies} companies: "
+                   f"{result.review_added} new review items, {result.merged} merged, "
+                   f"{result.link_pairs} pairs in the link band.")
+
+
+@main.group("companies")
+def companies_() -> None:
+    """Company data: export."""
+
+
+@companies_.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
+def companies_export(file: str) -> None:
+    """Write every company with its id, names and all aliases to a CSV file."""
+    import csv
+
+    from crm.services import dedupe
+
+    with session_scope(sessions()) as s, open(file, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh)
+        count = 0
+        for count, row in enumerate(dedupe.export_rows(s), start=1):
+            if count == 1:
+                writer.writerow(list(row))
+            writer.writerow(list(row.values()))
+    click.echo(f"{count} companies written to {file}.")
+
+
+# --- crawls (crawlers/, crm.services.crawls) ----------------------------------------------
+
+@main.command("crawl")
+@click.argument("source")
+@click.option("--limit", type=click.IntRange(min=1), help="Store at most N items, then stop.")
+@click.option("--pages", type=click.IntRange(min=1), help="Fetch at most N pages, then stop.")
+@click.option("--run-id", type=int, help="The queued run to carry out (the web UI makes it).")
+@click.option("--job", help="Workers given the same job share one queue (with REDIS_URL).")
+@click.option("--base-url", help="Crawl a copy of the site at this address (a mirror, a test).")
+@click.option("--resume", is_flag=True,
+              help="Keep the queue in instance/crawl-jobs/SOURCE so an interrupted run resumes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as one JSON object.")
+@with_appcontext
+def crawl_command(source: str, limit: int | None, pages: int | None, run_id: int | None,
+                  job: str | None, base_url: str | None, resume: bool, as_json: bool) -> None:
+    """Crawl SOURCE (crawlers/sources/SOURCE.yaml) into the database; exit 1 if it failed."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from crm.services import crawl_sources
+    from crm.services.errors import NotFound
+
+    try:
+        crawl_sources.load_source(source)
+    except crawl_sources.SourceInvalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    except NotFound:
+        click.echo(f"Error: no source {source} in {crawl_sources.sources_dir()}.", err=True)
+        sys.exit(2)
+    from crawlers.runner import run_source
+
+    jobdir = Path("instance") / "crawl-jobs" / source if resume else None
+    result = run_source(source, base_url=base_url,
+                        database_url=current_app.config["DATABASE_URL"], limit=limit,
+                        pages=pages, run_id=run_id, job=job, jobdir=jobdir)
+    report = result.report
+    if as_json:
+        click.echo(json.dumps({"run_id": result.run_id, "status": result.status,
+                               "error": result.error, **report}, ensure_ascii=False))
+    else:
+        click.echo(f"Crawl run #{result.run_id} of {source}: {result.status.upper()} — "
+                   f"{report.get('pages', 0)} pages, {report.get('items', 0)} items, "
+                   f"{report.get('new', 0)} new, {report.get('linked', 0)} linked, "
+                   f"{report.get('review', 0)} to review, "
+                   f"{sum((report.get('dropped') or {}).values())} dropped.")
+        if result.error:
+            click.echo(f"Error: {result.error}", err=True)
+    if result.status not in ("ok", "partial"):
+        sys.exit(1)

@@ -111,3 +111,47 @@ def media(session: Session, name_zh: str | None = None, **profile_fields) -> Com
     session.add(MediaProfile(company_id=c.id, **profile_fields))
     session.flush()
     return c
+
+
+# --- calls, leads and attribution (issue 5) ------------------------------------------------
+
+def call_outcomes(session: Session) -> None:
+    """Seed the shipped call outcomes (data/call_outcomes.yaml)."""
+    from crm.services import calls
+
+    calls.seed_outcomes(session)
+
+
+def call_list(session: Session, companies_: list[Company], *, owner=None, name: str = "测试清单",
+              **fields):
+    """A call list holding the companies in the given order (rank 1 first)."""
+    from crm.models import CallItem, CallList
+
+    lst = CallList(name=name, owner_id=owner.id if owner is not None else None, **fields)
+    session.add(lst)
+    session.flush()
+    for rank, c in enumerate(companies_, start=1):
+        session.add(CallItem(list_id=lst.id, company_id=c.id, status="queued", priority=rank))
+    session.flush()
+    return lst
+
+
+def lead(session: Session, company_: Company, *, source: str = "telesales", status: str = "open",
+         executor=None, **fields):
+    from crm.models import Lead
+
+    row = Lead(company_id=company_.id, source=source, status=status,
+               executor_id=executor.id if executor is not None else None, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def cooperation(session: Session, company_: Company, signed_on, *, kind: str = "contract",
+                **fields):
+    from crm.models import Cooperation
+
+    row = Cooperation(company_id=company_.id, signed_on=signed_on, kind=kind, **fields)
+    session.add(row)
+    session.flush()
+    return row

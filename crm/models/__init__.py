@@ -23,7 +23,55 @@ from crm.models.exhibitions import (
     Venue,
 )
 from crm.models.taxonomy import Industry
+from crm.models.imports import (
+    CompanyMatchKey,
+    CompanyMatchProfile,
+    ImportBatch,
+    ImportKind,
+    ImportRowResult,
+    ImportStatus,
+    Merge,
+    NonMatch,
+    ReviewItem,
+    ReviewStatus,
+    RowAction,
+    Setting,
+)
 from crm.models.users import ApiToken, Department, Role, User
+from crm.models.calls import (
+    Call,
+    CallItem,
+    CallItemStatus,
+    CallList,
+    CallListKind,
+    CallOutcome,
+    MailingTask,
+    OutcomeBucket,
+)
+from crm.models.leads import (
+    AssignmentKind,
+    AssignmentRule,
+    CalendarDay,
+    Classification,
+    ClientAttribution,
+    Cooperation,
+    ExecutorAbsence,
+    ExecutorCap,
+    Lead,
+    LeadAssignment,
+    LeadConflict,
+    LeadSource,
+    LeadStatus,
+    RuleKind,
+)
+from crm.models.crawl import (
+    CrawlRun,
+    CrawlRunBatch,
+    CrawlStatus,
+    MentionStatus,
+    NewsItem,
+    NewsMention,
+)
 
 __all__ = [
     "ApiToken", "AuditEntry", "BoothType", "Company", "CompanyAlias", "CompanyEmail",
@@ -31,4 +79,12 @@ __all__ = [
     "CompetitorProfile", "Contact", "CountryPavilion", "Department", "Exhibition",
     "ExhibitorOrigin", "Hall", "Industry", "MediaProfile", "Participation", "Role", "User",
     "ValueRating", "Venue",
+    "CompanyMatchKey", "CompanyMatchProfile", "ImportBatch", "ImportKind", "ImportRowResult", "ImportStatus",
+    "Merge", "NonMatch", "ReviewItem", "ReviewStatus", "RowAction", "Setting",
+    "Call", "CallItem", "CallItemStatus", "CallList", "CallListKind", "CallOutcome",
+    "MailingTask", "OutcomeBucket",
+    "AssignmentKind", "AssignmentRule", "CalendarDay", "Classification", "ClientAttribution",
+    "Cooperation", "ExecutorAbsence", "ExecutorCap", "Lead", "LeadAssignment", "LeadConflict",
+    "LeadSource", "LeadStatus", "RuleKind",
+    "CrawlRun", "CrawlRunBatch", "CrawlStatus", "MentionStatus", "NewsItem", "NewsMention",
 ]

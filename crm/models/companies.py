@@ -5,7 +5,7 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.db import Base, Timestamped, utcnow
@@ -29,7 +29,13 @@ class Company(Timestamped, Base):
     __tablename__ = "companies"
     __table_args__ = (
         CheckConstraint("name_zh IS NOT NULL OR name_en IS NOT NULL", name="has_a_name"),
-        Index("ix_companies_owner_id", "owner_id"),
+        # Partial: most companies have no owner and are not merged, and a full index on
+        # these columns tempts SQLite to read every company through it for `IS NULL`.
+        Index("ix_companies_owner_id", "owner_id", sqlite_where=text("owner_id IS NOT NULL"),
+              postgresql_where=text("owner_id IS NOT NULL")),
+        Index("ix_companies_merged_into_id", "merged_into_id",
+              sqlite_where=text("merged_into_id IS NOT NULL"),
+              postgresql_where=text("merged_into_id IS NOT NULL")),
         Index("ix_companies_industry_id", "industry_id"),
         Index("ix_companies_website_domain", "website_domain"),
     )
@@ -46,8 +52,13 @@ class Company(Timestamped, Base):
     website_domain: Mapped[str | None] = mapped_column(String(200))
     industry_id: Mapped[int | None] = mapped_column(ForeignKey("industries.id"))
     is_key_client: Mapped[bool] = mapped_column(default=False)
+    # 勿扰: never call this company (call lists skip it, queued calls are dropped).
+    do_not_call: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    # The import that created the company (no foreign key: it would close a cycle
+    # companies → import_batches → exhibitions → companies; batches are never deleted).
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 
@@ -112,6 +123,8 @@ class CompanyAlias(Base):
     script: Mapped[str] = mapped_column(String(10), default="zh")  # zh / en / pinyin
     source: Mapped[str] = mapped_column(String(300), default="manual")
     source_url: Mapped[str | None] = mapped_column(String(500))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     company: Mapped[Company] = relationship(back_populates="aliases")
@@ -131,6 +144,10 @@ class CompanyPhone(Base):
     extension: Mapped[str | None] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(20), default="landline")  # mobile / landline / fax
     source: Mapped[str] = mapped_column(String(300), default="manual")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    # Set by a "wrong number" call outcome; the number is kept so it is not imported again.
+    wrong_number: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
     company: Mapped[Company] = relationship(back_populates="phones")
 
@@ -147,6 +164,8 @@ class CompanyEmail(Base):
     email: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str] = mapped_column(String(200), index=True)
     source: Mapped[str] = mapped_column(String(300), default="manual")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
 
     company: Mapped[Company] = relationship(back_populates="emails")
 
@@ -155,12 +174,14 @@ class CompanySearchTerm(Base):
     """A searchable term of a company (name substrings, pinyin, phone digits); rebuilt on change."""
 
     __tablename__ = "company_search_terms"
-    __table_args__ = (Index("ix_company_search_terms_term", "term", "company_id"),)
+    __table_args__ = (
+        Index("ix_company_search_terms_term", "term", "company_id"),
+        # "Has this company a term starting with …" reads only that company's terms.
+        Index("ix_company_search_terms_company_id_term", "company_id", "term"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), index=True
-    )
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     term: Mapped[str] = mapped_column(String(120))
 
 
@@ -185,6 +206,8 @@ class Contact(Timestamped, Base):
     wechat: Mapped[str | None] = mapped_column(String(100))
     card_image: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(300), default="manual")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -155,6 +155,8 @@ class Participation(Timestamped, Base):
     __table_args__ = (
         UniqueConstraint("exhibition_id", "company_id", "booth_no"),
         Index("ix_participations_company_id", "company_id"),
+        # Deleting or merging a company looks up the booths it built.
+        Index("ix_participations_builder_id", "builder_id"),
         CheckConstraint("area_m2 IS NULL OR area_m2 >= 0", name="area_not_negative"),
     )
 
@@ -171,6 +173,8 @@ class Participation(Timestamped, Base):
     pavilion_id: Mapped[int | None] = mapped_column(ForeignKey("country_pavilions.id"))
     builder_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     source: Mapped[str] = mapped_column(String(300), default="manual")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 

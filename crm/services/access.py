@@ -24,6 +24,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "company.merge": INTELLIGENCE,  # decide review items: merge, mark different, undo
     "import.run": INTELLIGENCE,  # import catalogues and business cards
     "import.revert": SUPERVISORS | MANAGEMENT,
+    "review.decide": frozenset({Role.MARKET_SUPERVISOR}) | MANAGEMENT,  # the review queue
     "contact.edit": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
     "exhibition.view": ALL_ROLES,
     "exhibition.edit": INTELLIGENCE,
@@ -39,6 +40,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "audit.view": SUPERVISORS | MANAGEMENT,
     "admin.users": frozenset({Role.ADMIN}),
     "admin.taxonomy": frozenset({Role.ADMIN, Role.MARKET_SUPERVISOR}),
+    "crawl.manage": frozenset({Role.MARKET_SUPERVISOR}) | MANAGEMENT,  # crawl sources and runs
+    # Calls, leads and attribution (crm.services.calls, call_lists, leads, attribution).
+    "call.work": frozenset({Role.TELESALES, Role.MARKET_SUPERVISOR}),  # claim and log calls
+    "call_list.manage": frozenset({Role.MARKET_SUPERVISOR}) | MANAGEMENT,
+    "call.outcomes": frozenset({Role.MARKET_SUPERVISOR, Role.ADMIN}),  # edit the outcome list
+    "call.dashboard": INTELLIGENCE | SUPERVISORS,
+    "lead.view": INTELLIGENCE | SUPERVISORS | {Role.EXECUTOR},
+    "lead.assign": SUPERVISORS | MANAGEMENT,
+    "lead.follow": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),  # accept, register
+    "lead.rules": SUPERVISORS | {Role.ADMIN},  # assignment rules, caps, absences
+    "attribution.view": SUPERVISORS | MANAGEMENT | {Role.EXECUTOR, Role.FINANCE},
+    "attribution.override": frozenset({Role.GENERAL_MANAGER}),
+    "cooperation.edit": SUPERVISORS | MANAGEMENT | {Role.FINANCE},
 }
 
 

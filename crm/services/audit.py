@@ -42,6 +42,15 @@ AUDITED = (
     Contact, CountryPavilion, Department, Exhibition, Hall, Industry, MediaProfile,
     Participation, User, Venue,
 )
+# Calls, leads and attribution: configuration, leads and decisions (not the high-volume
+# calls and queue items, which are a log themselves).
+from crm.models import (  # noqa: E402
+    AssignmentRule, CallList, CallOutcome, ClientAttribution, Cooperation, ExecutorAbsence,
+    ExecutorCap, Lead, LeadConflict, MailingTask,
+)
+
+AUDITED = AUDITED + (AssignmentRule, CallList, CallOutcome, ClientAttribution, Cooperation,
+                     ExecutorAbsence, ExecutorCap, Lead, LeadConflict, MailingTask)
 NEVER_LOGGED = {"password_hash", "created_at", "updated_at", "version", "failed_logins",
                 "last_login_at"}
 

@@ -312,7 +312,7 @@ def find(session: Session, user: User, filters: CompanyFilters, page: int = 1,
     if match is None:
         return paginate(session, filtered(user, filters).options(*options), page, per_page)
     others = filtered(user, replace(filters, query=""))
-    ids = list(session.scalars(match.ids(others).limit(COUNT_CAP + 1)))
+    ids = search.first_ids(session, match.ids(others), COUNT_CAP + 1)
     if len(ids) <= COUNT_CAP:
         ids.sort(reverse=True)
         return page_of_ids(session, select(Company).options(*options), Company.id, ids,

@@ -123,6 +123,9 @@ def load_demo(session: Session, *, seed: int = 7, exhibitors: int = 400, reset: 
     with session.no_autoflush:
         _DemoBuilder(session, random.Random(seed), seeds).build(exhibitors, venue_folder)
     session.flush()
+    from crm.services import demo_calls  # call lists, calls, leads, attribution
+
+    demo_calls.load(session, random.Random(seed + 1))
     return summarize(session, [u["username"] for u in seeds["users"]])
 
 

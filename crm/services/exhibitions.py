@@ -5,6 +5,8 @@ that company; the show itself is reference data every role may read.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -386,3 +388,105 @@ def company_name(session: Session, user: User, company_id: int | None) -> str | 
     row = session.execute(select(Company.name_zh, Company.name_en)
                           .where(Company.id == company_id, access.company_scope(user))).first()
     return (row[0] or row[1]) if row else None
+
+
+# --- Shows announced ahead (organizers' show lists, venue calendars) --------------------
+
+@dataclass
+class CalendarEntry:
+    """展会预告: a show edition as an organizer's list or a venue's calendar announces it."""
+
+    name_zh: str | None
+    year: int
+    name_en: str | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    venue: str | None = None  # the venue's name as the site writes it
+    city: str | None = None
+    website: str | None = None
+    halls: str | None = None
+    source_url: str | None = None
+
+
+_EDITION = re.compile(r"^\s*(?:\d{4}\s*年?\s*)?(?:第\s*[0-9一二三四五六七八九十百零〇两]+\s*届\s*)?")
+_TRAILING_YEAR = re.compile(r"\s*[（(]?\s*\d{4}\s*[)）]?\s*$")
+
+
+def series_name(text: str) -> str:
+    """The show's name without the year and edition it starts with: '2025第十届X展' → 'X展'."""
+    name = " ".join(unicodedata.normalize("NFKC", text).split())
+    bare = _TRAILING_YEAR.sub("", _EDITION.sub("", name)).strip()
+    return bare or name
+
+
+def _venue_key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return re.sub(r"[\s()（）·.,，\-]", "", text)
+
+
+def find_venue(session: Session, text: str | None) -> Venue | None:
+    """The venue a site means by this name (code, Chinese or English name, brackets ignored)."""
+    if not text or not text.strip():
+        return None
+    key = _venue_key(text)
+    venues = session.scalars(select(Venue)).all()
+    for venue in venues:
+        if key in {_venue_key(v) for v in (venue.code, venue.name_zh, venue.name_en) if v}:
+            return venue
+    # "国家会展中心（上海）7.2H" names the venue and a hall: the longest name it contains.
+    found = [(len(_venue_key(v.name_zh)), v) for v in venues
+             if _venue_key(v.name_zh) and _venue_key(v.name_zh) in key]
+    return max(found, key=lambda f: f[0])[1] if found else None
+
+
+def upsert_from_calendar(session: Session, entry: CalendarEntry, *, venue: Venue | None = None,
+                         organizer_id: int | None = None) -> tuple[Exhibition, str]:
+    """Create the announced show edition ahead of time, or fill in what the known one lacks.
+
+    The edition is found by its series name (year and edition number stripped, as
+    catalogues and calendars write them differently) and year. Values a person entered
+    are never overwritten: only blanks are filled. Returns the show and what happened:
+    "created", "updated" or "unchanged".
+    """
+    name = series_name(entry.name_zh or entry.name_en or "")
+    if not name:
+        raise ValidationFailed({"name_zh": [N_("This field is required.")]})
+    if not MIN_YEAR <= entry.year <= MAX_YEAR:
+        raise ValidationFailed({"year": [N_("Not a valid year.")]})
+    venue = venue or find_venue(session, entry.venue)
+    values: dict[str, Any] = {
+        "name_en": (entry.name_en or "")[:300] or None,
+        "starts_on": entry.starts_on,
+        "ends_on": entry.ends_on if entry.ends_on is None or entry.starts_on is None
+        or entry.ends_on >= entry.starts_on else None,
+        "venue_id": venue.id if venue else None,
+        "city": (entry.city or (venue.city if venue else None) or "")[:50] or None,
+        "website": (entry.website or "")[:300] or None,
+        "halls": (entry.halls or "")[:300] or None,
+        "organizer_id": organizer_id,
+    }
+    found = session.scalars(select(Exhibition).where(
+        or_(Exhibition.name_zh == name[:300], Exhibition.name_zh == (entry.name_zh or "")[:300]),
+        Exhibition.year == entry.year).limit(1)).first()
+    if found is None:
+        note = None
+        if entry.venue and venue is None:
+            note = f"Venue as announced: {entry.venue}"[:5000]
+        exhibition = Exhibition(name_zh=name[:300], year=entry.year, notes=note,
+                                **{k: v for k, v in values.items() if v is not None})
+        session.add(exhibition)
+        session.flush()
+        return exhibition, "created"
+    changed = False
+    for key, value in values.items():
+        if value is None or getattr(found, key) is not None:
+            continue
+        if key == "ends_on" and found.starts_on and value < found.starts_on:
+            continue
+        if key == "starts_on" and found.ends_on and value > found.ends_on:
+            continue
+        setattr(found, key, value)
+        changed = True
+    if changed:
+        session.flush()
+    return found, "updated" if changed else "unchanged"

@@ -96,10 +96,20 @@ def _prefix_range(token: str, column=CompanySearchTerm.term):
     return and_(column >= token, column < token[:-1] + chr(after))
 
 
-def _has_term(token: str, company_id) -> ColumnElement[bool]:
-    """EXISTS a term of this company starting with token: one seek on (company_id, term)."""
+def _has_term(token: str, company_id, *, seek: bool = False) -> ColumnElement[bool]:
+    """EXISTS a term of this company starting with token, read from (company_id, term).
+
+    PostgreSQL estimates any prefix range of the term index at one row, however many it
+    holds, and would serve a range probe from that index; so by default the prefix is
+    written as substr, which only (company_id, term) can serve (reading the company's ~50
+    terms), and OFFSET 0 keeps the probe from being turned into a join driven by the
+    terms. SQLite plans a range probe right, and a seek is twice as fast (`seek`).
+    """
     term = aliased(CompanySearchTerm)
-    return exists().where(term.company_id == company_id, _prefix_range(token, term.term))
+    prefix = (_prefix_range(token, term.term) if seek
+              else func.substr(term.term, 1, len(token)) == token)
+    probe = select(term.company_id).where(term.company_id == company_id, prefix)
+    return exists(probe.offset(0))
 
 
 def matching_ids(query: str):
@@ -123,6 +133,8 @@ def matching_ids(query: str):
 # How many index entries `plan` reads per token to tell a narrow token from a broad one;
 # reading them takes a fraction of a millisecond.
 PROBE_ROWS = 1000
+# When every word of a query is that common, how far to look to find the least common.
+DEEP_PROBE_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -132,38 +144,64 @@ class Match:
     Neither SQLite nor PostgreSQL can tell from statistics whether a prefix matches ten
     companies or half of them, and the fast plans for the two are opposite: read the few
     matching terms and look their companies up, or walk the companies newest first and
-    test each until a page is full. `ids` works for both (it stops at its LIMIT);
+    test each until a page is full. `ids` serves both (the caller stops reading it);
     `condition` takes the caller's word for which case it is.
     """
 
     driver: str
     others: tuple[str, ...] = ()
     narrow: bool = True  # the driver matched fewer than PROBE_ROWS terms
+    seek: bool = False  # probe the other words with a range seek (SQLite; see _has_term)
 
     def ids(self, companies: Select[Any]) -> Select[Any]:
-        """Distinct ids of the matching companies among `companies` (a select of Company).
+        """Ids of the matching companies among `companies` (a select of Company), repeating.
 
-        The term index is read from the driver token and each company looked up for the
-        other filters, so with a LIMIT the database stops after that many matches.
+        The term index is read from the driver token and each company checked for the
+        other filters in that order, so reading stops when the caller stops fetching
+        (see `first_ids`). A company appears once per term the driver token matches.
         """
         term = aliased(CompanySearchTerm)
-        # DISTINCT on companies.id, not on the term's company_id: SQLite would then walk the
-        # (company_id, term) index to get the ids in order, skipping through every company.
+        # The other words are probed on the term's company_id, so the database can test
+        # them before it looks the company up.
         return (companies.with_only_columns(Company.id)
                 .join_from(Company, term, term.company_id == Company.id)
                 .where(_prefix_range(self.driver, term.term),
-                       *(_has_term(t, Company.id) for t in self.others))
-                .distinct().order_by(None))
+                       *(_has_term(t, term.company_id, seek=self.seek) for t in self.others))
+                .order_by(None))
 
     def condition(self, *, many: bool | None = None, company_id=Company.id) -> ColumnElement[bool]:
         """WHERE clause for matching companies; `many`: a large share of them matches."""
         many = not self.narrow if many is None else many
-        probes = [_has_term(t, company_id) for t in self.others]
+        probes = [_has_term(t, company_id, seek=self.seek) for t in self.others]
         if many:
-            return and_(_has_term(self.driver, company_id), *probes)
+            return and_(_has_term(self.driver, company_id, seek=self.seek), *probes)
         term = aliased(CompanySearchTerm)
         return and_(company_id.in_(select(term.company_id)
                                    .where(_prefix_range(self.driver, term.term))), *probes)
+
+
+def first_ids(session: Session, stmt: Select[Any], limit: int) -> list[int]:
+    """The first `limit` distinct ids that `stmt` yields, in its order, reading no further.
+
+    Deduplicating here rather than with SQL DISTINCT matters: both databases sort or hash
+    every match before a DISTINCT returns its first row, a LIMIT notwithstanding.
+    """
+    found: dict[int, None] = {}
+    result = session.execute(stmt.execution_options(yield_per=2000))
+    try:
+        for company_id in result.scalars():
+            found[company_id] = None
+            if len(found) >= limit:
+                break
+    finally:
+        result.close()
+    return list(found)
+
+
+def _terms_upto(session: Session, token: str, limit: int) -> int:
+    """How many terms start with token, counted up to `limit` (an index-only range scan)."""
+    sample = select(CompanySearchTerm.company_id).where(_prefix_range(token)).limit(limit)
+    return session.scalar(select(func.count()).select_from(sample.subquery())) or 0
 
 
 def plan(session: Session, query: str) -> Match | None:
@@ -171,12 +209,18 @@ def plan(session: Session, query: str) -> Match | None:
     tokens = list(dict.fromkeys(query_tokens(query)))
     if not tokens:
         return None
-    sizes = {}
-    for token in tokens:
-        sample = select(CompanySearchTerm.company_id).where(_prefix_range(token)).limit(PROBE_ROWS)
-        sizes[token] = session.scalar(select(func.count()).select_from(sample.subquery())) or 0
-    ordered = sorted(tokens, key=lambda t: (sizes[t], -len(t)))
-    return Match(ordered[0], tuple(ordered[1:]), sizes[ordered[0]] < PROBE_ROWS)
+    # Legal forms ("co", "ltd") are in most English names: never worth driving or counting.
+    boilerplate = {t for t in tokens if t in names.EN_LEGAL_FORMS} if len(tokens) > 1 else set()
+    counted = [t for t in tokens if t not in boilerplate] or tokens
+    sizes = {t: _terms_upto(session, t, PROBE_ROWS) for t in counted}
+    if len(counted) > 1 and min(sizes.values()) >= PROBE_ROWS:
+        # Every word is common ("Shanghai Xinheng Toys Technology"): look further to find
+        # the least common one, since the driver's matches are each probed for the others.
+        sizes = {t: _terms_upto(session, t, DEEP_PROBE_ROWS) for t in counted}
+    ordered = sorted(counted, key=lambda t: (sizes[t], -len(t)))
+    others = tuple(ordered[1:]) + tuple(t for t in tokens if t not in counted)
+    return Match(ordered[0], others, sizes[ordered[0]] < PROBE_ROWS,
+                 seek=session.get_bind().dialect.name == "sqlite")
 
 
 def reindex(session: Session, company_ids: Iterable[int]) -> None:

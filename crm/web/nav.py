@@ -25,6 +25,9 @@ NAV = [
     NavItem("venues.index", _l("Venues"), ("venue.view",)),
     NavItem("competitors.index", _l("Competitors"), ("competitor.view",)),
     NavItem("media.index", _l("Media"), ("media.view",)),
+    NavItem("imports.index", _l("Imports"), ("import.run",)),
+    NavItem("review.index", _l("Review"), ("review.decide",)),
+    NavItem("crawls.index", _l("Crawls"), ("crawl.manage",)),
     NavItem("admin.index", _l("Admin"), ("admin.users", "admin.taxonomy", "audit.view")),
 ]
 

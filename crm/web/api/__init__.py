@@ -28,7 +28,7 @@ API_CONFIG = {
 
 def register(app: Flask) -> None:
     """Serve the API's blueprints and its OpenAPI document on the app."""
-    from crm.web.api import companies, contacts, exhibitions, participations
+    from crm.web.api import calls, companies, contacts, exhibitions, participations
     from crm.web.extensions import api, csrf
 
     for key, value in API_CONFIG.items():
@@ -41,6 +41,6 @@ def register(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer",
                        "description": "A personal API token (crm users token USERNAME)."})
-    for blueprint in (companies.bp, contacts.bp, exhibitions.bp, participations.bp):
+    for blueprint in (companies.bp, contacts.bp, exhibitions.bp, participations.bp, calls.bp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

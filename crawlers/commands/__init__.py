@@ -1,0 +1,1 @@
+"""Project commands: `scrapy crawl` exits non-zero when the run failed."""

@@ -1,0 +1,1 @@
+"""The generic spiders, one per kind of source; each source file is a subclass (spiderloader)."""

@@ -1,0 +1,1 @@
+"""Crawls: crawl sources, their runs and reports, for the market-expansion supervisor."""

@@ -1,0 +1,354 @@
+"""The import wizard: upload → sheet and mapping → preview → commit in the background."""
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from crm.importers.errors import UnreadableFile
+from crm.importers.mapping import FIELDS
+from crm.importers.tables import list_sheets, read_sheet
+from crm.models import Company, ImportBatch, ImportStatus
+from crm.services import import_runs, ingest
+from crm.services.errors import DomainError
+from crm.web import database
+from crm.web.forms import optional_int
+from crm.web.imports.forms import UploadForm, mapping_form
+from crm.web.security import permission_required
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+EXTENSIONS = {".xlsx", ".xls", ".csv", ".txt", ".tsv"}
+PREVIEW_ROWS = 200
+
+
+# -- where a wizard keeps its file and state ------------------------------------------------
+
+def _folder() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _state_path(token: str) -> Path:
+    return _folder() / f"{token}.json"
+
+
+def _load(token: str) -> dict:
+    try:
+        uuid.UUID(token)
+        state = json.loads(_state_path(token).read_text("utf-8"))
+    except (ValueError, OSError):
+        abort(404)
+    if state.get("user_id") != current_user.id:
+        abort(404)
+    return state
+
+
+def _save(token: str, state: dict, folder: Path | None = None) -> None:
+    path = (folder or _folder()) / f"{token}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+    tmp.replace(path)
+
+
+def _file(token: str) -> Path:
+    return _folder() / token
+
+
+def _import_mapping(state: dict) -> dict[str, int | None] | None:
+    if state.get("mapping") is None:
+        return None
+    return {k: (int(v) if v not in (None, "") else None) for k, v in state["mapping"].items()}
+
+
+def _exhibition(s, state: dict):
+    if state.get("exhibition") and state.get("year"):
+        return ingest.exhibition_for(s, state["exhibition"], int(state["year"]))
+    return None
+
+
+# -- pages --------------------------------------------------------------------------------
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(_exc):
+    limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    form = UploadForm(formdata=None)  # the body was refused; do not read it again
+    form.form_errors.append(_("The file is too large: at most %(mb)s MB may be uploaded.",
+                              mb=limit))
+    return render_template("imports/new.html", form=form), 413
+
+
+@bp.get("/")
+@permission_required("import.run")
+def index():
+    page = import_runs.batches(database.session(), optional_int(request.args.get("page")) or 1)
+    return render_template("imports/index.html", page=page)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("import.run")
+def new():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render_template("imports/new.html", form=form), 422 if request.method == "POST" else 200
+    upload = form.file.data
+    name = Path(upload.filename or "upload").name
+    token = str(uuid.uuid4())
+    path = _file(token)
+    if Path(name).suffix.lower() not in EXTENSIONS:
+        form.file.errors = [_("%(file)s: not a spreadsheet; upload an .xlsx, .xls or .csv file.",
+                              file=name)]
+        return render_template("imports/new.html", form=form), 422
+    upload.save(path)
+    kind = form.kind.data
+    try:
+        _check_readable(path, name, kind)
+    except UnreadableFile as exc:
+        path.unlink(missing_ok=True)
+        form.file.errors = [_named(exc, path, name)]
+        return render_template("imports/new.html", form=form), 422
+    _save(token, {"user_id": current_user.id, "file_name": name, "kind": kind,
+                  "sheet": None, "mapping": None, "exhibition": None, "year": None,
+                  "status": "uploaded"})
+    return redirect(url_for("imports.mapping", token=token))
+
+
+def _check_readable(path: Path, name: str, kind: str) -> None:
+    from crm.importers.catalogue import iter_catalogue
+    from crm.importers.contacts import iter_contacts
+
+    opener = iter_catalogue if kind == "catalogue" else iter_contacts
+    with opener(path, max_rows=5):
+        pass
+
+
+def _named(exc: UnreadableFile, path: Path, name: str) -> str:
+    """The importer names the saved file (a uuid); show the name the user uploaded."""
+    return exc.message.replace(path.name, name)
+
+
+@bp.route("/u/<token>/mapping", methods=["GET", "POST"])
+@permission_required("import.run")
+def mapping(token: str):
+    state = _load(token)
+    path = _file(token)
+    s = database.session()
+    sheets = list_sheets(path)
+    sheet_name = request.values.get("sheet") or state.get("sheet") or None
+    try:
+        sheet = read_sheet(path, sheet_name if sheet_name in sheets else None,
+                           max_rows=20, purpose=state["kind"])
+    except UnreadableFile as exc:
+        flash(_named(exc, path, state["file_name"]), "error")
+        return redirect(url_for("imports.new"))
+    show = None
+    if state.get("exhibition") and state.get("year"):
+        show = ingest.find_exhibition(s, state["exhibition"], int(state["year"]))
+    organizer_id = show.organizer_id if show is not None else None
+    from crm.importers.mapping import suggest_mapping
+    suggested = suggest_mapping(sheet.headers, purpose=state["kind"], sample=sheet.rows)
+    saved = import_runs.saved_mapping(s, organizer_id, state["kind"]) or {}
+    by_header = {h: i for i, h in enumerate(sheet.headers) if h}
+    initial: dict[str, str] = {name: str(i) for name, i in suggested.items()}
+    for name, header in saved.items():
+        if name in FIELDS and header in by_header and str(by_header[header]) not in initial.values():
+            initial[name] = str(by_header[header])
+    if state.get("mapping") and state.get("sheet") == sheet.name:
+        initial = {k: ("" if v is None else str(v)) for k, v in state["mapping"].items()}
+    data = {f"f_{k}": v for k, v in initial.items()}
+    form = mapping_form(sheet.headers, formdata=request.form if request.method == "POST" else None,
+                        sheet=sheet.name, exhibition=state.get("exhibition"),
+                        year=state.get("year"), **data)
+    form.sheet.choices = [(n, n) for n in sheets]
+    if request.method == "POST" and request.form.get("step") == "save" and form.validate():
+        chosen = {name: getattr(form, f"f_{name}").data or None for name in FIELDS}
+        if state["kind"] == "catalogue" and not (form.exhibition.data and form.year.data):
+            form.exhibition.errors = [_("Name the show and its year.")]
+        elif not any(chosen.get(n) for n in ("name", "name_zh", "name_en")):
+            form.form_errors.append(_("%(file)s: choose the column that holds the company name.",
+                                      file=state["file_name"]))
+        else:
+            state.update(sheet=sheet.name, mapping=chosen,
+                         exhibition=(form.exhibition.data or "").strip() or None,
+                         year=form.year.data, status="mapped")
+            headers = {name: sheet.headers[int(i)] for name, i in chosen.items() if i}
+            import_runs.save_mapping(s, organizer_id, headers, kind=state["kind"],
+                                     user_id=current_user.id)
+            s.commit()
+            _save(token, state)
+            return redirect(url_for("imports.preview", token=token))
+        return render_template("imports/mapping.html", form=form, state=state, sheet=sheet,
+                               token=token, fields=FIELDS), 422
+    return render_template("imports/mapping.html", form=form, state=state, sheet=sheet,
+                           token=token, fields=FIELDS)
+
+
+@bp.get("/u/<token>/preview")
+@permission_required("import.run")
+def preview(token: str):
+    state = _load(token)
+    if state.get("status") != "mapped":
+        return redirect(url_for("imports.mapping", token=token))
+    s = database.session()
+    path = _file(token)
+    try:
+        show = _exhibition(s, state)
+        report = ingest.import_file(s, path, kind=state["kind"], exhibition=show,
+                                    sheet=state["sheet"], mapping=_import_mapping(state),
+                                    file_name=state["file_name"], user_id=current_user.id,
+                                    dry_run=True)
+    except UnreadableFile as exc:
+        s.rollback()
+        flash(_named(exc, path, state["file_name"]), "error")
+        return redirect(url_for("imports.mapping", token=token))
+    earlier = ingest.find_batch(s, ingest.file_sha256(path), report.exhibition_id, state["kind"])
+    outcomes = report.outcomes[:PREVIEW_ROWS]
+    ids = {i for o in outcomes for i in (o.company_id, o.candidate_id) if i}
+    names = {c.id: c.display_name for c in s.scalars(select(Company).where(Company.id.in_(ids)))}
+    s.rollback()  # a dry run writes nothing, not even a new show
+    return render_template("imports/preview.html", state=state, token=token, report=report,
+                           outcomes=outcomes, names=names,
+                           earlier=earlier.id if earlier is not None else None)
+
+
+@bp.post("/u/<token>/commit")
+@permission_required("import.run")
+def commit(token: str):
+    state = _load(token)
+    if state.get("status") != "mapped":
+        return redirect(url_for("imports.progress", token=token))
+    state.update(status="running", done=0, total=0)
+    _save(token, state)
+    app = current_app._get_current_object()
+    database.session().commit()  # end this request's transaction before the job's starts
+    if app.config.get("IMPORT_RUN_INLINE"):
+        run_import(app, token)
+    else:
+        threading.Thread(target=run_import, args=(app, token), daemon=True,
+                         name=f"import-{token}").start()
+    return redirect(url_for("imports.progress", token=token))
+
+
+def run_import(app: Flask, token: str) -> None:
+    """Run a mapped import in its own session, writing progress to the wizard's state file."""
+    folder = Path(app.config["UPLOAD_FOLDER"]) / "imports"
+    state_path = folder / f"{token}.json"
+    state = json.loads(state_path.read_text("utf-8"))
+
+    def progress(done: int, total: int) -> None:
+        state.update(done=done, total=total)
+        _save(token, state, folder)
+
+    with app.app_context():
+        s = app.extensions["db_sessions"]()
+        try:
+            show = _exhibition(s, state)
+            report = ingest.import_file(s, folder / token, kind=state["kind"], exhibition=show,
+                                        sheet=state["sheet"], mapping=_import_mapping(state),
+                                        file_name=state["file_name"], user_id=state["user_id"],
+                                        progress=progress)
+            s.commit()
+            out = folder / "batches" / str(report.batch_id)
+            out.mkdir(parents=True, exist_ok=True)
+            with open(out / "rejected.xlsx", "wb") as fh:
+                ingest.write_rejected_xlsx(report, fh)
+            state.update(status="done", batch_id=report.batch_id)
+        except (UnreadableFile, DomainError) as exc:
+            s.rollback()
+            state.update(status="failed", message=getattr(exc, "message", str(exc))
+                         .replace(token, state["file_name"]))
+        except Exception as exc:
+            s.rollback()
+            app.logger.exception("import %s failed", token)
+            state.update(status="failed", message=str(exc))
+        finally:
+            s.close()
+    _save(token, state, folder)
+
+
+@bp.get("/u/<token>/progress")
+@permission_required("import.run")
+def progress(token: str):
+    state = _load(token)
+    if state.get("status") == "done" and state.get("batch_id"):
+        target = url_for("imports.show", batch_id=state["batch_id"])
+        if request.headers.get("HX-Request"):
+            response = make_response("", 200)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/progress.html"
+    return render_template(template, state=state, token=token)
+
+
+def _batch(batch_id: int) -> ImportBatch:
+    batch = database.session().get(ImportBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.get("/<int:batch_id>")
+@permission_required("import.run")
+def show(batch_id: int):
+    batch = _batch(batch_id)
+    fragment = request.headers.get("HX-Request") and batch.status == ImportStatus.RUNNING.value
+    return render_template("imports/_batch.html" if fragment else "imports/show.html",
+                           batch=batch, statuses=ImportStatus)
+
+
+@bp.get("/<int:batch_id>/report.csv")
+@permission_required("import.run")
+def report_csv(batch_id: int):
+    _batch(batch_id)
+    text = io.StringIO()
+    ingest.write_report_csv(import_runs.batch_report(database.session(), batch_id), text)
+    return send_file(io.BytesIO(text.getvalue().encode("utf-8-sig")), mimetype="text/csv",
+                     as_attachment=True, download_name=f"import-{batch_id}-report.csv")
+
+
+@bp.get("/<int:batch_id>/rejected.xlsx")
+@permission_required("import.run")
+def rejected_xlsx(batch_id: int):
+    _batch(batch_id)
+    path = _folder() / "batches" / str(batch_id) / "rejected.xlsx"
+    if not path.is_file():
+        buffer = io.BytesIO()
+        ingest.write_rejected_xlsx(import_runs.batch_report(database.session(), batch_id), buffer)
+        buffer.seek(0)
+        return send_file(buffer, as_attachment=True, download_name=f"import-{batch_id}-rejected.xlsx")
+    return send_file(path, as_attachment=True, download_name=f"import-{batch_id}-rejected.xlsx")
+
+
+@bp.post("/<int:batch_id>/revert")
+@permission_required("import.revert")
+def revert(batch_id: int):
+    s = database.session()
+    _batch(batch_id)
+    result = ingest.revert_batch(s, batch_id, user_id=current_user.id)
+    s.commit()
+    flash(_("Import reverted: %(removed)s companies removed, %(kept)s kept, %(facts)s facts removed.",
+            removed=result.companies_removed, kept=result.companies_kept,
+            facts=result.facts_removed), "success")
+    return redirect(url_for("imports.show", batch_id=batch_id))

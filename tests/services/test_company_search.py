@@ -1,0 +1,79 @@
+"""The company search as companies.find runs it: narrow and broad words, several words, paging."""
+import pytest
+from sqlalchemy import select
+
+from crm.models import Company
+from crm.services import companies, paging, search
+from tests import factories
+
+
+def _names(page):
+    return [c.name_zh for c in page.items]
+
+
+def _find(session, user, query, **kw):
+    return companies.find(session, user, companies.CompanyFilters(query=query), **kw)
+
+
+def test_full_chinese_name_with_legal_form_finds_the_company(session, make_user):
+    factories.company(session, "上海恒泰精密机械有限公司")
+    factories.company(session, "恒泰（苏州）电子科技有限公司")
+    factories.company(session, "上海电气集团股份有限公司")
+    boss = make_user("general_manager")
+    assert _names(_find(session, boss, "上海恒泰精密机械有限公司")) == ["上海恒泰精密机械有限公司"]
+    assert _names(_find(session, boss, "恒泰（苏州）电子科技有限公司")) == ["恒泰（苏州）电子科技有限公司"]
+
+
+def test_every_word_must_match_whichever_drives(session, make_user):
+    factories.company(session, "上海恒泰机械有限公司", name_en="Shanghai Hengtai Machinery Co., Ltd.")
+    factories.company(session, "苏州恒泰电子有限公司", name_en="Suzhou Hengtai Electronics Co., Ltd.")
+    factories.company(session, "上海华鑫机械有限公司", name_en="Shanghai Huaxin Machinery Co., Ltd.")
+    boss = make_user("general_manager")
+    assert _names(_find(session, boss, "hengtai machinery")) == ["上海恒泰机械有限公司"]
+    assert _names(_find(session, boss, "Shanghai Hengtai Machinery Co., Ltd.")) == ["上海恒泰机械有限公司"]
+    assert _names(_find(session, boss, "恒泰 nothing-like-this")) == []
+
+
+def test_phone_search_respects_who_sees_what(session, make_user):
+    me = make_user("executor")
+    other = make_user("executor")
+    factories.company(session, "上海甲有限公司", owner_id=me.id, phones=["021-58881234"])
+    factories.company(session, "上海乙有限公司", owner_id=other.id, phones=["021-58881235"])
+    assert _names(_find(session, me, "021-58881234")) == ["上海甲有限公司"]
+    assert _names(_find(session, me, "021-58881235")) == []
+
+
+@pytest.mark.parametrize("cap", [3, 10_000])
+def test_broad_and_narrow_searches_page_the_same_way(session, make_user, monkeypatch, cap):
+    # With a tiny cap the search takes its "broad" path (walk companies newest first).
+    monkeypatch.setattr(companies, "COUNT_CAP", cap)
+    monkeypatch.setattr(paging, "COUNT_CAP", cap)
+    made = [factories.company(session, f"宁波华鑫{i}号五金有限公司") for i in range(7)]
+    factories.company(session, "宁波其他五金有限公司")
+    boss = make_user("general_manager")
+    first = _find(session, boss, "华鑫", per_page=4)
+    second = _find(session, boss, "华鑫", page=2, per_page=4)
+    newest_first = [c.id for c in reversed(made)]
+    assert [c.id for c in first.items + second.items] == newest_first
+    if cap < 7:
+        assert first.total == cap and first.total_is_capped
+    else:
+        assert first.total == 7 and not first.total_is_capped
+        assert first.has_next and not second.has_next
+
+
+def test_plan_drives_from_the_rarest_word(session):
+    factories.company(session, "上海恒泰机械有限公司", name_en="Shanghai Hengtai Machinery Co., Ltd.")
+    for i in range(3):
+        factories.company(session, f"上海华{i}机械有限公司", name_en=f"Shanghai Hua{i} Machinery Co., Ltd.")
+    match = search.plan(session, "machinery hengtai")
+    assert match.driver == "hengtai" and match.others == ("machinery",)
+    assert search.plan(session, "  !! ") is None
+
+
+def test_page_of_ids_keeps_the_given_order_and_counts_all(session):
+    made = [factories.company(session, f"测试{i}有限公司") for i in range(5)]
+    ids = [c.id for c in made][::-1]
+    page = paging.page_of_ids(session, select(Company), Company.id, ids, 2, 2)
+    assert [c.id for c in page.items] == ids[2:4]
+    assert page.total == 5 and page.pages == 3 and not page.total_is_capped
