@@ -1,7 +1,6 @@
 """Demo data: an empty database gets a realistic sample, deterministically, once."""
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -47,23 +46,16 @@ def loaded(tmp_path_factory):
     """One full-size demo database (400 exhibitors), loaded and committed once."""
     engine, factory = _session_factory(tmp_path_factory.mktemp("demo") / "demo.db")
     with factory() as session:
-        started = time.perf_counter()
         summary = demo.load_demo(session, seed=7, exhibitors=400)
         session.commit()
-        elapsed = time.perf_counter() - started
     with factory() as session:
-        yield session, summary, elapsed
+        yield session, summary, None
     engine.dispose()
 
 
 def _kind_ids(session, kind: str) -> set[int]:
     return set(session.scalars(select(CompanyKindLink.company_id)
                                .where(CompanyKindLink.kind == kind)))
-
-
-def test_loads_fast_enough(loaded):
-    _, _, elapsed = loaded
-    assert elapsed < 20
 
 
 def test_summary_counts_match_the_database(loaded):
