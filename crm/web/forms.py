@@ -1,15 +1,23 @@
-"""Shared form helpers: put a domain error on the fields it names, read choices."""
+"""Shared form helpers: submit a form to a service, put a domain error on the fields it names,
+read choices."""
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crm.models import Industry
 from crm.services.errors import DomainError, ValidationFailed
 from crm.web import database
 from crm.web.errors import translate
+
+T = TypeVar("T")
 
 
 class VersionedForm(FlaskForm):
@@ -35,6 +43,33 @@ def apply_errors(form: FlaskForm, exc: DomainError) -> None:
         target.errors = list(target.errors) + [translate(exc)]
     else:
         form.form_errors.append(translate(exc))
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """A successful `submit`: the action's result (often None for an update), committed."""
+
+    value: T
+
+
+def submit(form: FlaskForm, action: Callable[[Session], T],
+           on_error: Callable[[FlaskForm, DomainError], None] = apply_errors) -> Saved[T] | None:
+    """Validate the posted form and run the service action in one transaction.
+
+    Returns `Saved(result)` after a commit, or None when the form must be shown again (not
+    posted, invalid input, or a domain error: rolled back and shown by `on_error`, which puts it
+    on the fields it names)."""
+    if not form.validate_on_submit():
+        return None
+    s = database.session()
+    try:
+        value = action(s)
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        on_error(form, exc)
+        return None
+    return Saved(value)
 
 
 def industry_choices(blank: bool = True) -> list[tuple[str, str]]:

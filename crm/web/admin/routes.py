@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from crm.db import utcnow
 from crm.models import AuditEntry, User
 from crm.services import access, audit_queries, taxonomy, users
-from crm.services.errors import DomainError
 from crm.web import database
 from crm.web.admin.forms import (
     AuditFilterForm,
@@ -20,7 +19,7 @@ from crm.web.admin.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from crm.web.forms import apply_errors, optional_int
+from crm.web.forms import optional_int, submit
 from crm.web.security import permission_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -71,18 +70,11 @@ def user_list():
 def user_new():
     form = UserCreateForm()
     form.department_id.choices = _department_choices()
-    if form.validate_on_submit():
-        s = database.session()
-        try:
-            user = users.create(s, _user_data(form, form.username.data or ""),
-                                form.password.data or "")
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("User %(name)s created.", name=user.username), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    if saved := submit(form, lambda s: users.create(
+            s, _user_data(form, form.username.data or ""), form.password.data or "")):
+        user = saved.value
+        flash(_("User %(name)s created.", name=user.username), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -103,16 +95,9 @@ def user_edit(user_id: int):
     else:
         form = UserEditForm()
     form.department_id.choices = _department_choices()
-    if form.validate_on_submit():
-        try:
-            users.update(s, current_user, user, _user_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("User saved."), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    if submit(form, lambda s: users.update(s, current_user, user, _user_data(form))):
+        flash(_("User saved."), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     status = 422 if request.method == "POST" else 200
     return _user_page(user, form, PasswordResetForm(prefix="pw"), status)
 
@@ -123,18 +108,12 @@ def user_password(user_id: int):
     s = database.session()
     user = users.get(s, user_id)
     password_form = PasswordResetForm(prefix="pw")
-    if password_form.validate_on_submit():
-        try:
-            users.reset_password(s, user, password_form.password.data or "")
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(password_form, exc)
-        else:
-            if user.id == current_user.id:
-                login_user(current_user)  # a new hash ends the session; keep this one
-            flash(_("Password changed. Tell the user in person, not by e-mail."), "success")
-            return redirect(url_for("admin.user_edit", user_id=user.id))
+    if submit(password_form, lambda s: users.reset_password(
+            s, user, password_form.password.data or "")):
+        if user.id == current_user.id:
+            login_user(current_user)  # a new hash ends the session; keep this one
+        flash(_("Password changed. Tell the user in person, not by e-mail."), "success")
+        return redirect(url_for("admin.user_edit", user_id=user.id))
     user = users.get(s, user_id)
     form = UserEditForm(formdata=None, data=vars(users.data_of(user)))
     form.department_id.choices = _department_choices()
@@ -184,19 +163,10 @@ def department_form(department_id: int | None = None):
     s = database.session()
     dept = users.get_department(s, department_id) if department_id is not None else None
     form = DepartmentForm(obj=dept) if request.method == "GET" else DepartmentForm()
-    if form.validate_on_submit():
-        try:
-            if dept is None:
-                users.create_department(s, _department_data(form))
-            else:
-                users.update_department(s, dept, _department_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Department saved."), "success")
-            return redirect(url_for("admin.department_list"))
+    if submit(form, lambda s: users.create_department(s, _department_data(form))
+              if dept is None else users.update_department(s, dept, _department_data(form))):
+        flash(_("Department saved."), "success")
+        return redirect(url_for("admin.department_list"))
     status = 422 if request.method == "POST" else 200
     history = _history("departments", dept.id) if dept else []
     return render_template("admin/department_form.html", form=form, department=dept,
@@ -235,19 +205,10 @@ def industry_form(industry_id: int | None = None):
     else:
         form = IndustryForm()
     form.parent_id.choices = _parent_choices(industry_id)
-    if form.validate_on_submit():
-        try:
-            if industry is None:
-                industry = taxonomy.create(s, _industry_data(form))
-            else:
-                taxonomy.update(s, industry, _industry_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Industry saved."), "success")
-            return redirect(url_for("admin.industry_list"))
+    if submit(form, lambda s: taxonomy.create(s, _industry_data(form))
+              if industry is None else taxonomy.update(s, industry, _industry_data(form))):
+        flash(_("Industry saved."), "success")
+        return redirect(url_for("admin.industry_list"))
     status = 422 if request.method == "POST" else 200
     history = _history("industries", industry.id) if industry and industry.id else []
     return render_template("admin/industry_form.html", form=form, industry=industry,

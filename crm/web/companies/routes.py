@@ -13,10 +13,9 @@ from sqlalchemy.orm import selectinload
 from crm.db import utcnow
 from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, MediaProfile, Participation
 from crm.services import access, audit, companies
-from crm.services.errors import DomainError
 from crm.web import database
 from crm.web.companies.forms import AliasForm, CompanyForm
-from crm.web.forms import apply_errors, industry_choices, optional_int
+from crm.web.forms import industry_choices, optional_int, submit
 from crm.web.security import permission_required, visible_users
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -126,17 +125,9 @@ def new():
     form = _prepare(CompanyForm())
     if request.method == "GET":
         form.kinds.data = ["exhibitor"]
-    if form.validate_on_submit():
-        s = database.session()
-        try:
-            company = companies.create(s, _form_data(form, None))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Company saved."), "success")
-            return redirect(url_for("companies.show", company_id=company.id))
+    if saved := submit(form, lambda s: companies.create(s, _form_data(form, None))):
+        flash(_("Company saved."), "success")
+        return redirect(url_for("companies.show", company_id=saved.value.id))
     status = 422 if request.method == "POST" else 200
     return render_template("companies/form.html", form=form, company=None), status
 
@@ -154,17 +145,11 @@ def edit(company_id: int):
         form.process(data=dict(vars(data), phones="\n".join(data.phones),
                                emails="\n".join(data.emails), version=company.version))
         _prepare(form)
-    elif form.validate_on_submit():
-        try:
-            companies.update(s, company, _form_data(form, company),
-                             expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Company saved."), "success")
-            return redirect(url_for("companies.show", company_id=company.id))
+    elif submit(form, lambda s: companies.update(
+            s, company, _form_data(form, company),
+            expected_version=optional_int(form.version.data))):
+        flash(_("Company saved."), "success")
+        return redirect(url_for("companies.show", company_id=company.id))
     status = 422 if request.method == "POST" else 200
     return render_template("companies/form.html", form=form, company=company), status
 

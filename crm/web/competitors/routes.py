@@ -6,11 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.services import companies, history, profiles
-from crm.services.errors import DomainError
 from crm.web import database
 from crm.web.args import page_arg
 from crm.web.competitors.forms import SCALE_LABELS, CompetitorForm, NewCompetitorForm
-from crm.web.forms import apply_errors, optional_int
+from crm.web.forms import optional_int, submit
 from crm.web.security import permission_required
 
 bp = Blueprint("competitors", __name__, url_prefix="/competitors")
@@ -51,6 +50,15 @@ def _profile_data(form: CompetitorForm) -> profiles.CompetitorData:
                                       for name in profiles.CompetitorData.__dataclass_fields__})
 
 
+def _company_data(form: NewCompetitorForm) -> companies.CompanyData:
+    return companies.CompanyData(
+        name_zh=form.name_zh.data, name_en=form.name_en.data,
+        credit_code=form.credit_code.data, province=form.province.data,
+        city=form.city.data, website=form.website.data,
+        phones=[p for p in (form.phones.data or "").splitlines() if p.strip()],
+        kinds=[KIND.kind])
+
+
 def _status() -> int:
     return 422 if request.method == "POST" else 200
 
@@ -59,23 +67,11 @@ def _status() -> int:
 @permission_required("competitor.edit")
 def new():
     form = NewCompetitorForm()
-    if form.validate_on_submit():
-        s = database.session()
-        company_data = companies.CompanyData(
-            name_zh=form.name_zh.data, name_en=form.name_en.data,
-            credit_code=form.credit_code.data, province=form.province.data,
-            city=form.city.data, website=form.website.data,
-            phones=[p for p in (form.phones.data or "").splitlines() if p.strip()],
-            kinds=[KIND.kind])
-        try:
-            company, _profile = profiles.create(s, KIND, company_data, _profile_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Competitor saved."), "success")
-            return redirect(url_for("competitors.show", company_id=company.id))
+    if saved := submit(form, lambda s: profiles.create(s, KIND, _company_data(form),
+                                                         _profile_data(form))):
+        company, _profile = saved.value
+        flash(_("Competitor saved."), "success")
+        return redirect(url_for("competitors.show", company_id=company.id))
     return render_template("competitors/form.html", form=form, company=None), _status()
 
 
@@ -87,15 +83,9 @@ def edit(company_id: int):
     form = CompetitorForm()
     if request.method == "GET":
         form.process(data=dict(vars(profiles.data_of(KIND, profile)), version=company.version))
-    elif form.validate_on_submit():
-        try:
-            profiles.save(s, KIND, company, _profile_data(form),
-                          expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Competitor profile saved."), "success")
-            return redirect(url_for("competitors.show", company_id=company.id))
+    elif submit(form, lambda s: profiles.save(
+            s, KIND, company, _profile_data(form),
+            expected_version=optional_int(form.version.data))):
+        flash(_("Competitor profile saved."), "success")
+        return redirect(url_for("competitors.show", company_id=company.id))
     return render_template("competitors/form.html", form=form, company=company), _status()

@@ -11,7 +11,7 @@ from crm.web import database, pickers
 from crm.web.args import id_arg, page_arg
 from crm.web.contacts.forms import ContactForm, DeleteForm
 from crm.web.errors import translate
-from crm.web.forms import apply_errors, optional_int
+from crm.web.forms import apply_errors, optional_int, submit
 from crm.web.security import permission_required
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -52,6 +52,13 @@ def _render_form(form: ContactForm, contact, company):
         422 if request.method == "POST" else 200
 
 
+def _company_errors(form: ContactForm, exc: DomainError) -> None:
+    if exc.status == 404:  # the picked company is not one the user may see
+        form.company_id.errors = list(form.company_id.errors) + [translate(exc)]
+    else:
+        apply_errors(form, exc)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @permission_required("contact.edit")
 def new():
@@ -63,19 +70,11 @@ def new():
         # Adding from a company page: the company is given and must be visible.
         company = access.visible_company(s, current_user, fixed_id)
         form.company_id.data = str(company.id)
-    if form.validate_on_submit():
-        try:
-            contact = contacts.create(s, current_user, form.company_id.id_value or 0, _data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            if exc.status == 404:  # the picked company is not one the user may see
-                form.company_id.errors = list(form.company_id.errors) + [translate(exc)]
-            else:
-                apply_errors(form, exc)
-        else:
-            flash(_("Contact saved."), "success")
-            return redirect(url_for("contacts.show", contact_id=contact.id))
+    if saved := submit(form, lambda s: contacts.create(
+            s, current_user, form.company_id.id_value or 0, _data(form)),
+            on_error=_company_errors):
+        flash(_("Contact saved."), "success")
+        return redirect(url_for("contacts.show", contact_id=saved.value.id))
     return _render_form(form, None, company)
 
 
@@ -88,17 +87,10 @@ def edit(contact_id: int):
     if request.method == "GET":
         form.process(data=dict(vars(contacts.data_of(contact)), version=contact.version))
     form.company_id.data = str(contact.company_id)  # a contact does not move between companies
-    if form.validate_on_submit():
-        try:
-            contacts.update(s, contact, _data(form),
-                            expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Contact saved."), "success")
-            return redirect(url_for("contacts.show", contact_id=contact.id))
+    if submit(form, lambda s: contacts.update(
+            s, contact, _data(form), expected_version=optional_int(form.version.data))):
+        flash(_("Contact saved."), "success")
+        return redirect(url_for("contacts.show", contact_id=contact.id))
     return _render_form(form, contact, contact.company)
 
 

@@ -13,7 +13,7 @@ from crm.web import database, pickers
 from crm.web.args import id_arg, int_arg, page_arg
 from crm.web.errors import translate
 from crm.web.exhibitions.forms import DeleteForm, ExhibitionForm, ParticipationForm
-from crm.web.forms import apply_errors, industry_choices, optional_int
+from crm.web.forms import industry_choices, optional_int, submit
 from crm.web.security import permission_required
 
 bp = Blueprint("exhibitions", __name__, url_prefix="/exhibitions")
@@ -79,17 +79,9 @@ def _render_exhibition_form(form: ExhibitionForm, exhibition: Exhibition | None)
 def new():
     form = ExhibitionForm()
     form.industry_id.choices = industry_choices()
-    if form.validate_on_submit():
-        s = database.session()
-        try:
-            exhibition = exhibitions.create_exhibition(s, _exhibition_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Show saved."), "success")
-            return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
+    if saved := submit(form, lambda s: exhibitions.create_exhibition(s, _exhibition_data(form))):
+        flash(_("Show saved."), "success")
+        return redirect(url_for("exhibitions.show", exhibition_id=saved.value.id))
     return _render_exhibition_form(form, None)
 
 
@@ -103,17 +95,11 @@ def edit(exhibition_id: int):
     if request.method == "GET":
         form.process(data=dict(vars(exhibitions.exhibition_data(exhibition)),
                                version=exhibition.version))
-    elif form.validate_on_submit():
-        try:
-            exhibitions.update_exhibition(s, exhibition, _exhibition_data(form),
-                                          expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Show saved."), "success")
-            return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
+    elif submit(form, lambda s: exhibitions.update_exhibition(
+            s, exhibition, _exhibition_data(form),
+            expected_version=optional_int(form.version.data))):
+        flash(_("Show saved."), "success")
+        return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
     return _render_exhibition_form(form, exhibition)
 
 
@@ -152,16 +138,10 @@ def new_participation(exhibition_id: int):
     form = ParticipationForm()
     if request.method == "GET" and request.args.get("company_id"):
         form.company_id.data = request.args["company_id"]
-    if form.validate_on_submit():
-        try:
-            exhibitions.create_participation(s, current_user, exhibition, _participation_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Exhibitor saved."), "success")
-            return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
+    if submit(form, lambda s: exhibitions.create_participation(
+            s, current_user, exhibition, _participation_data(form))):
+        flash(_("Exhibitor saved."), "success")
+        return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
     return _render_participation_form(form, exhibition, None)
 
 
@@ -176,18 +156,11 @@ def edit_participation(exhibition_id: int, participation_id: int):
     if request.method == "GET":
         form.process(data=dict(vars(exhibitions.participation_data(participation)),
                                version=participation.version))
-    elif form.validate_on_submit():
-        try:
-            exhibitions.update_participation(s, current_user, participation,
-                                             _participation_data(form),
-                                             expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Exhibitor saved."), "success")
-            return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
+    elif submit(form, lambda s: exhibitions.update_participation(
+            s, current_user, participation, _participation_data(form),
+            expected_version=optional_int(form.version.data))):
+        flash(_("Exhibitor saved."), "success")
+        return redirect(url_for("exhibitions.show", exhibition_id=exhibition.id))
     entries = history.entries(s, ("participations", participation.id))
     return _render_participation_form(form, exhibition, participation, entries)
 

@@ -6,10 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.services import companies, history, profiles
-from crm.services.errors import DomainError
 from crm.web import database
 from crm.web.args import id_arg, page_arg
-from crm.web.forms import apply_errors, industry_choices, optional_int
+from crm.web.forms import industry_choices, optional_int, submit
 from crm.web.media.forms import MEDIA_TYPE_LABELS, MediaForm, NewMediaForm
 from crm.web.security import permission_required
 
@@ -51,6 +50,14 @@ def _profile_data(form: MediaForm) -> profiles.MediaData:
                                  for name in profiles.MediaData.__dataclass_fields__})
 
 
+def _company_data(form: NewMediaForm) -> companies.CompanyData:
+    return companies.CompanyData(
+        name_zh=form.name_zh.data, name_en=form.name_en.data, province=form.province.data,
+        city=form.city.data, website=form.website.data,
+        phones=[p for p in (form.phones.data or "").splitlines() if p.strip()],
+        industry_id=form.industry_id.data, kinds=[KIND.kind])
+
+
 def _render_form(form: MediaForm, company):
     form.industry_id.choices = industry_choices()
     return render_template("media/form.html", form=form, company=company), \
@@ -62,22 +69,11 @@ def _render_form(form: MediaForm, company):
 def new():
     form = NewMediaForm()
     form.industry_id.choices = industry_choices()
-    if form.validate_on_submit():
-        s = database.session()
-        company_data = companies.CompanyData(
-            name_zh=form.name_zh.data, name_en=form.name_en.data, province=form.province.data,
-            city=form.city.data, website=form.website.data,
-            phones=[p for p in (form.phones.data or "").splitlines() if p.strip()],
-            industry_id=form.industry_id.data, kinds=[KIND.kind])
-        try:
-            company, _profile = profiles.create(s, KIND, company_data, _profile_data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Media company saved."), "success")
-            return redirect(url_for("media.show", company_id=company.id))
+    if saved := submit(form, lambda s: profiles.create(s, KIND, _company_data(form),
+                                                         _profile_data(form))):
+        company, _profile = saved.value
+        flash(_("Media company saved."), "success")
+        return redirect(url_for("media.show", company_id=company.id))
     return _render_form(form, None)
 
 
@@ -90,15 +86,9 @@ def edit(company_id: int):
     form.industry_id.choices = industry_choices()
     if request.method == "GET":
         form.process(data=dict(vars(profiles.data_of(KIND, profile)), version=company.version))
-    elif form.validate_on_submit():
-        try:
-            profiles.save(s, KIND, company, _profile_data(form),
-                          expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Media profile saved."), "success")
-            return redirect(url_for("media.show", company_id=company.id))
+    elif submit(form, lambda s: profiles.save(
+            s, KIND, company, _profile_data(form),
+            expected_version=optional_int(form.version.data))):
+        flash(_("Media profile saved."), "success")
+        return redirect(url_for("media.show", company_id=company.id))
     return _render_form(form, company)

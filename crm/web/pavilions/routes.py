@@ -7,10 +7,10 @@ from flask_login import current_user
 
 from crm.models import CountryPavilion
 from crm.services import access, history, pavilions
-from crm.services.errors import DomainError, NotFound
+from crm.services.errors import NotFound
 from crm.web import database, pickers
 from crm.web.args import page_arg
-from crm.web.forms import apply_errors, optional_int
+from crm.web.forms import optional_int, submit
 from crm.web.pavilions.forms import PavilionForm
 from crm.web.security import permission_required, visible_users
 
@@ -69,17 +69,9 @@ def _render_form(form: PavilionForm, pavilion: CountryPavilion | None):
 @permission_required("pavilion.edit")
 def new():
     form = _prepare(PavilionForm())
-    if form.validate_on_submit():
-        s = database.session()
-        try:
-            pavilion = pavilions.create(s, _data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Pavilion saved."), "success")
-            return redirect(url_for("pavilions.show", pavilion_id=pavilion.id))
+    if saved := submit(form, lambda s: pavilions.create(s, _data(form))):
+        flash(_("Pavilion saved."), "success")
+        return redirect(url_for("pavilions.show", pavilion_id=saved.value.id))
     return _render_form(form, None)
 
 
@@ -92,15 +84,8 @@ def edit(pavilion_id: int):
     if request.method == "GET":
         form.process(data=dict(vars(pavilions.data_of(pavilion)), version=pavilion.version))
         _prepare(form)
-    elif form.validate_on_submit():
-        try:
-            pavilions.update(s, pavilion, _data(form),
-                             expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Pavilion saved."), "success")
-            return redirect(url_for("pavilions.show", pavilion_id=pavilion.id))
+    elif submit(form, lambda s: pavilions.update(
+            s, pavilion, _data(form), expected_version=optional_int(form.version.data))):
+        flash(_("Pavilion saved."), "success")
+        return redirect(url_for("pavilions.show", pavilion_id=pavilion.id))
     return _render_form(form, pavilion)

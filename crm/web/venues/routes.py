@@ -10,7 +10,7 @@ from crm.services.errors import DomainError
 from crm.web import database, pickers
 from crm.web.args import page_arg
 from crm.web.errors import translate
-from crm.web.forms import apply_errors, optional_int
+from crm.web.forms import optional_int, submit
 from crm.web.security import permission_required
 from crm.web.venues.forms import DeleteForm, HallForm, VenueForm
 
@@ -59,17 +59,9 @@ def _render_form(form: VenueForm, venue: Venue | None):
 @permission_required("venue.edit")
 def new():
     form = VenueForm()
-    if form.validate_on_submit():
-        s = database.session()
-        try:
-            venue = venues.create(s, _data(form))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Venue saved."), "success")
-            return redirect(url_for("venues.show", venue_id=venue.id))
+    if saved := submit(form, lambda s: venues.create(s, _data(form))):
+        flash(_("Venue saved."), "success")
+        return redirect(url_for("venues.show", venue_id=saved.value.id))
     return _render_form(form, None)
 
 
@@ -81,16 +73,10 @@ def edit(venue_id: int):
     form = VenueForm()
     if request.method == "GET":
         form.process(data=dict(vars(venues.data_of(venue)), version=venue.version))
-    elif form.validate_on_submit():
-        try:
-            venues.update(s, venue, _data(form), expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Venue saved."), "success")
-            return redirect(url_for("venues.show", venue_id=venue.id))
+    elif submit(form, lambda s: venues.update(
+            s, venue, _data(form), expected_version=optional_int(form.version.data))):
+        flash(_("Venue saved."), "success")
+        return redirect(url_for("venues.show", venue_id=venue.id))
     return _render_form(form, venue)
 
 
@@ -113,17 +99,10 @@ def new_hall(venue_id: int):
     form = HallForm()
     if request.method == "GET":
         form.version.data = venue.version
-    elif form.validate_on_submit():
-        try:
-            venues.add_hall(s, venue, _hall_data(form),
-                            expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Hall saved."), "success")
-            return redirect(url_for("venues.show", venue_id=venue.id) + "#halls")
+    elif submit(form, lambda s: venues.add_hall(
+            s, venue, _hall_data(form), expected_version=optional_int(form.version.data))):
+        flash(_("Hall saved."), "success")
+        return redirect(url_for("venues.show", venue_id=venue.id) + "#halls")
     return _render_hall_form(form, venue, None)
 
 
@@ -136,17 +115,10 @@ def edit_hall(venue_id: int, hall_id: int):
     form = HallForm()
     if request.method == "GET":
         form.process(data=dict(vars(venues.hall_data(hall)), version=venue.version))
-    elif form.validate_on_submit():
-        try:
-            venues.update_hall(s, venue, hall, _hall_data(form),
-                               expected_version=optional_int(form.version.data))
-            s.commit()
-        except DomainError as exc:
-            s.rollback()
-            apply_errors(form, exc)
-        else:
-            flash(_("Hall saved."), "success")
-            return redirect(url_for("venues.show", venue_id=venue.id) + "#halls")
+    elif submit(form, lambda s: venues.update_hall(
+            s, venue, hall, _hall_data(form), expected_version=optional_int(form.version.data))):
+        flash(_("Hall saved."), "success")
+        return redirect(url_for("venues.show", venue_id=venue.id) + "#halls")
     return _render_hall_form(form, venue, hall)
 
 
