@@ -741,6 +741,13 @@ ZH: dict[str, str] = {
     "Not found": "未找到",
     "Request refused": "请求被拒绝",
     "Server error": "服务器错误",
+    "Business settings": "业务参数",
+    "Current value": "当前值",
+    "Default": "默认值",
+    "Duplicate-matching thresholds and other values the business tunes.": "查重匹配阈值等由业务调整的参数。",
+    "Meaning": "含义",
+    "Setting": "参数",
+    "Setting saved.": "参数已保存。",
 }
 
 

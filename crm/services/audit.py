@@ -33,6 +33,7 @@ from crm.models import (
     Industry,
     MediaProfile,
     Participation,
+    Setting,
     User,
     Venue,
 )
@@ -40,7 +41,7 @@ from crm.models import (
 AUDITED = (
     Company, CompanyAlias, CompanyEmail, CompanyKindLink, CompanyPhone, CompetitorProfile,
     Contact, CountryPavilion, Department, Exhibition, Hall, Industry, MediaProfile,
-    Participation, User, Venue,
+    Participation, Setting, User, Venue,
 )
 # Calls, leads and attribution: configuration, leads and decisions (not the high-volume
 # calls and queue items, which are a log themselves).

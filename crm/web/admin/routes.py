@@ -10,6 +10,8 @@ from sqlalchemy.orm import selectinload
 from crm.db import utcnow
 from crm.models import AuditEntry, User
 from crm.services import access, audit_queries, taxonomy, users
+from crm.services import settings as business_settings
+from crm.services.errors import DomainError
 from crm.web import database
 from crm.web.admin.forms import (
     AuditFilterForm,
@@ -250,3 +252,26 @@ def audit_log():
                               tz=current_app.config["DISPLAY_TIMEZONE"])
     return render_template("admin/audit.html", form=form, page=page,
                            actions=audit_queries.KNOWN_ACTIONS)
+
+
+# --- Business settings (matching thresholds …) ------------------------------------------------
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permission_required("admin.taxonomy")
+def settings_page():
+    """List the tunable business settings and save a changed value."""
+    s = database.session()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        key = request.form.get("key", "")
+        try:
+            business_settings.put(s, key, request.form.get("value", ""), user_id=current_user.id)
+            s.commit()
+        except DomainError as exc:
+            s.rollback()
+            errors = {k: [_(m) for m in v] for k, v in getattr(exc, "errors", {}).items()}
+        else:
+            flash(_("Setting saved."), "success")
+            return redirect(url_for("admin.settings_page"))
+    rows = [(spec, business_settings.get(s, spec.key)) for spec in business_settings.declared()]
+    return render_template("admin/settings.html", rows=rows, errors=errors), (422 if errors else 200)
