@@ -65,7 +65,6 @@ def url_for(database: str) -> str:
 def build(items: int, workers: int) -> dict[str, Any]:
     """Create and fill the benchmark database; return its facts (users, tokens, list)."""
     import psycopg
-    from sqlalchemy import select
 
     from crm import migrate
     from crm.db import make_engine, make_session_factory
@@ -436,7 +435,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=32)
-    parser.add_argument("--procs", type=int, default=4, help="worker processes (threads inside)")
+    parser.add_argument("--procs", type=int, default=os.cpu_count() or 2,
+                        help="worker processes, threads inside (default: one per CPU)")
     parser.add_argument("--servers", type=int, default=2, help="HTTP server processes")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured time per mode")
     parser.add_argument("--modes", default="service,http,sql")

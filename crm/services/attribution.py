@@ -36,7 +36,7 @@ from crm.models import (
 )
 from crm.models.leads import ContactKind
 from crm.services import audit, workdays
-from crm.services.errors import Forbidden, N_, NotFound, ValidationFailed
+from crm.services.errors import N_, Forbidden, NotFound, ValidationFailed
 
 RULE = ("old if the company had a cooperation signed before the first contact "
         "(an earlier date, or the same date and recorded earlier); else new with the "

@@ -15,6 +15,7 @@ from crm.services import audit
 from crm.services.errors import DomainError, N_, NotFound, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 class LoginFailed(DomainError):
@@ -84,7 +85,11 @@ def user_for_token(session: Session, token: str) -> User | None:
     ).first()
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Note the last use once a minute, not on every call: a busy client must not turn
+    # each read into a write.
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
     return row.user
 
 

@@ -25,13 +25,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    and_, bindparam, case, func, insert, literal, null, or_, select, text, update,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    update,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
@@ -58,7 +68,13 @@ from crm.models import (
 )
 from crm.models.calls import MailingKind, MailingMethod, MailingStatus
 from crm.services import access, leads, phones, reference, settings, workdays
-from crm.services.errors import Conflict, DomainError, Forbidden, N_, NotFound, ValidationFailed
+from crm.services.errors import (
+    N_,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 
 OUTCOMES_FILE = reference.DATA_DIR / "call_outcomes.yaml"
 
@@ -323,7 +339,7 @@ def _setting(key: str):
             .scalar_subquery())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lists_stmt(one_list: bool, any_owner: bool):
     # The queue's settings ride along (one round trip fewer per claim).
     held = _HELD.with_only_columns(_items.c.id).scalar_subquery()
@@ -371,7 +387,7 @@ def _callable_company():
     return (_companies.c.do_not_call.is_(False), _companies.c.merged_into_id.is_(None))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _take_stmt(callbacks_first: bool):
     """Claim a list's best item: one conditional UPDATE whose subqueries pick it."""
     joined = _items.join(_companies, _companies.c.id == _items.c.company_id)
@@ -483,7 +499,7 @@ def _check_callback(spec: CallOutcome, callback_at: datetime | None, now: dateti
     return callback_at
 
 
-@lru_cache(maxsize=None)
+@cache
 def _close_stmt(kind: str, check_attempt: bool):
     """Close a claim held by this user and not expired: one conditional UPDATE.
 

@@ -14,7 +14,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import Call, Lead, LeadConflict, LeadStatus, MailingTask, OutcomeBucket, User
+from crm.models import (
+    Call,
+    Lead,
+    LeadConflict,
+    LeadStatus,
+    MailingTask,
+    OutcomeBucket,
+    User,
+)
 from crm.models.calls import MailingStatus
 from crm.services import leads, workdays
 

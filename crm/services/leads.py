@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, false, func, or_, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from crm.db import utcnow
@@ -46,7 +57,7 @@ from crm.models import (
 )
 from crm.models.leads import OPEN_LEAD_STATUSES
 from crm.services import access, settings, workdays
-from crm.services.errors import Conflict, Forbidden, N_, NotFound, ValidationFailed
+from crm.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from crm.services.paging import Page, paginate
 
 EXECUTOR_ROLES = frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR})

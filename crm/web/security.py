@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from crm.models import User
 from crm.services import access, audit
-from crm.services import auth as auth_service
 from crm.web import database
 from crm.web.extensions import login_manager
 
@@ -22,7 +21,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
-    login_manager.request_loader(_load_user_from_token)
 
     @app.before_request
     def _attribute_changes_to_user():
@@ -49,17 +47,6 @@ def _load_user(identity: str) -> User | None:
     user = database.session().get(User, int(user_id))
     if user is None or not user.active or user.password_hash[-12:] != tail:
         return None
-    return user
-
-
-def _load_user_from_token(req) -> User | None:
-    header = req.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    user = auth_service.user_for_token(database.session(), token.strip())
-    if user is not None:
-        database.commit()
     return user
 
 

@@ -47,7 +47,8 @@ def _authenticate() -> None:
     if user is None:
         s.rollback()
         raise Unauthenticated(N_("The API token is unknown or revoked, or its user is inactive."))
-    s.commit()  # keeps the token's last use
+    if s.dirty:
+        s.commit()  # keeps the token's last use
     g.api_user = user
     g._login_user = user  # flask_login.current_user is the token's user, never the cookie's
     acting = audit.acting_as(user.id)

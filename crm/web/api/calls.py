@@ -12,6 +12,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Response
 from marshmallow import fields, validate
+from sqlalchemy import select
 
 from crm.db import utcnow
 from crm.models import Company, LeadSource, LeadStatus, User
@@ -188,8 +189,10 @@ class AssignArgs(ma.Schema):
 # --- the queue -------------------------------------------------------------------------
 
 def _claim_out(claim: calls.Claim) -> dict[str, Any]:
-    company = database.session().get(Company, claim.company_id)
-    return {**asdict(claim), "company_name": company.display_name if company else ""}
+    names = database.session().execute(select(Company.name_zh, Company.name_en).where(
+        Company.id == claim.company_id)).first()
+    name = (names[0] or names[1]) if names else None
+    return {**asdict(claim), "company_name": name or f"#{claim.company_id}"}
 
 
 @bp.route("/calls/outcomes", methods=["GET"])
