@@ -19,6 +19,7 @@ class NavItem:
 
 
 NAV = [
+    NavItem("calls.index", _l("Calls"), ("call.work",)),
     NavItem("exhibitions.index", _l("Shows"), ("exhibition.view",)),
     NavItem("contacts.index", _l("Contacts"), ("company.view",)),
     NavItem("pavilions.index", _l("Pavilions"), ("pavilion.view",)),

@@ -1,0 +1,1 @@
+"""The telesales work queue: my queue, "next call" and the claimed call card."""
