@@ -81,7 +81,8 @@ def test_every_fixture_source_is_valid_and_named_like_its_test_and_files():
 
 def test_templates_for_new_sources_are_valid():
     for kind in crawl_sources.KINDS:
-        parse_source(f"new_{kind}", crawl_sources.template_text(kind))
+        config = parse_source(f"new_{kind}", crawl_sources.template_text(kind))
+        assert config.kind == kind
 
 
 def test_saving_refuses_invalid_text_and_stale_edits(tmp_path):
