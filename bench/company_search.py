@@ -625,7 +625,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"rows: {counts}")
     engine = make_engine(url)
     with engine.connect() as conn:
-        owners = dict(conn.execute(select(User.username, User.id)).all())
+        # In id order: `ownership` picks owners by position in the list the loader had.
+        owners = dict(conn.execute(select(User.username, User.id).order_by(User.id)).all())
     engine.dispose()
     raw = measure(args, url, owners)
     result = report(args, counts, timings, raw)

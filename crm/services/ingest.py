@@ -72,6 +72,7 @@ from crm.services.matching import KeyIndex, MatchSettings, Profile
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000
+SQLITE_CACHE_KIB = 400_000  # page cache for a large import on SQLite (see _big_cache)
 MAX_NAME = 300
 
 
@@ -534,6 +535,7 @@ class _Ingest:
             report.batch_id = self.batch.id
         decisions: list[_Decision] = []
         total = len(self.records)
+        restore = self._big_cache()
         try:
             for start in range(0, total, self.chunk_size):
                 chunk = self.records[start:start + self.chunk_size]
@@ -548,6 +550,7 @@ class _Ingest:
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True)
+            restore()
         for d in decisions:
             # In a dry run the companies to be made have no id yet (negative local refs).
             target = self.real_id.get(d.target, d.target) if d.target is not None else None
@@ -574,6 +577,20 @@ class _Ingest:
             self._finish_batch(report)
         report.timings = {k: round(v, 3) for k, v in self.timings.items()}
         return report
+
+    def _big_cache(self) -> Callable[[], None]:
+        """On SQLite, hold the pages the import changes in memory until the commit.
+
+        With the default 2 MB page cache every spill writes changed index pages to the WAL
+        again and again; a large import into a million companies then writes gigabytes.
+        Returns the function that puts the connection's setting back.
+        """
+        conn = self.s.connection()
+        if conn.dialect.name != "sqlite" or len(self.records) < 1000:
+            return lambda: None
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+        return lambda: conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     def _start_batch(self) -> ImportBatch:
         src = self.source

@@ -152,6 +152,9 @@ class Match:
     others: tuple[str, ...] = ()
     narrow: bool = True  # the driver matched fewer than PROBE_ROWS terms
     seek: bool = False  # probe the other words with a range seek (SQLite; see _has_term)
+    # When `plan` could read two or more words' companies in full: the companies having
+    # all of those words. Only `others` are then left to probe, on these few companies.
+    candidates: tuple[int, ...] | None = None
 
     def ids(self, companies: Select[Any]) -> Select[Any]:
         """Ids of the matching companies among `companies` (a select of Company), repeating.
@@ -160,19 +163,23 @@ class Match:
         other filters in that order, so reading stops when the caller stops fetching
         (see `first_ids`). A company appears once per term the driver token matches.
         """
+        stmt = companies.with_only_columns(Company.id).order_by(None)
+        if self.candidates is not None:
+            return stmt.where(Company.id.in_(self.candidates),
+                              *(_has_term(t, Company.id, seek=self.seek) for t in self.others))
         term = aliased(CompanySearchTerm)
         # The other words are probed on the term's company_id, so the database can test
         # them before it looks the company up.
-        return (companies.with_only_columns(Company.id)
-                .join_from(Company, term, term.company_id == Company.id)
+        return (stmt.join_from(Company, term, term.company_id == Company.id)
                 .where(_prefix_range(self.driver, term.term),
-                       *(_has_term(t, term.company_id, seek=self.seek) for t in self.others))
-                .order_by(None))
+                       *(_has_term(t, term.company_id, seek=self.seek) for t in self.others)))
 
     def condition(self, *, many: bool | None = None, company_id=Company.id) -> ColumnElement[bool]:
         """WHERE clause for matching companies; `many`: a large share of them matches."""
         many = not self.narrow if many is None else many
         probes = [_has_term(t, company_id, seek=self.seek) for t in self.others]
+        if self.candidates is not None:
+            return and_(company_id.in_(self.candidates), *probes)
         if many:
             return and_(_has_term(self.driver, company_id, seek=self.seek), *probes)
         term = aliased(CompanySearchTerm)
@@ -198,10 +205,10 @@ def first_ids(session: Session, stmt: Select[Any], limit: int) -> list[int]:
     return list(found)
 
 
-def _terms_upto(session: Session, token: str, limit: int) -> int:
-    """How many terms start with token, counted up to `limit` (an index-only range scan)."""
-    sample = select(CompanySearchTerm.company_id).where(_prefix_range(token)).limit(limit)
-    return session.scalar(select(func.count()).select_from(sample.subquery())) or 0
+def _companies_upto(session: Session, token: str, limit: int) -> list[int]:
+    """The company ids of the first `limit` terms starting with token (index-only scan)."""
+    return list(session.scalars(select(CompanySearchTerm.company_id)
+                                .where(_prefix_range(token)).limit(limit)))
 
 
 def plan(session: Session, query: str) -> Match | None:
@@ -212,15 +219,25 @@ def plan(session: Session, query: str) -> Match | None:
     # Legal forms ("co", "ltd") are in most English names: never worth driving or counting.
     boilerplate = {t for t in tokens if t in names.EN_LEGAL_FORMS} if len(tokens) > 1 else set()
     counted = [t for t in tokens if t not in boilerplate] or tokens
-    sizes = {t: _terms_upto(session, t, PROBE_ROWS) for t in counted}
-    if len(counted) > 1 and min(sizes.values()) >= PROBE_ROWS:
+    limit = PROBE_ROWS
+    found = {t: _companies_upto(session, t, limit) for t in counted}
+    if len(counted) > 1 and min(len(ids) for ids in found.values()) >= limit:
         # Every word is common ("Shanghai Xinheng Toys Technology"): look further to find
-        # the least common one, since the driver's matches are each probed for the others.
-        sizes = {t: _terms_upto(session, t, DEEP_PROBE_ROWS) for t in counted}
-    ordered = sorted(counted, key=lambda t: (sizes[t], -len(t)))
-    others = tuple(ordered[1:]) + tuple(t for t in tokens if t not in counted)
-    return Match(ordered[0], others, sizes[ordered[0]] < PROBE_ROWS,
-                 seek=session.get_bind().dialect.name == "sqlite")
+        # the least common ones, since the driver's matches are each probed for the others.
+        limit = DEEP_PROBE_ROWS
+        found = {t: _companies_upto(session, t, limit) for t in counted}
+    ordered = sorted(counted, key=lambda t: (len(found[t]), -len(t)))
+    boilerplate_ = tuple(t for t in tokens if t not in counted)
+    seek = session.get_bind().dialect.name == "sqlite"
+    complete = {t: set(ids) for t, ids in found.items() if len(ids) < limit}
+    if len(complete) >= 2:
+        # Two or more words were read in full: intersect them here rather than probe each
+        # of the first word's companies for the others (random reads, slow when cold).
+        common = set.intersection(*complete.values())
+        others = tuple(t for t in ordered if t not in complete) + boilerplate_
+        return Match(ordered[0], others, True, seek, tuple(sorted(common)))
+    return Match(ordered[0], tuple(ordered[1:]) + boilerplate_,
+                 len(found[ordered[0]]) < PROBE_ROWS, seek)
 
 
 def reindex(session: Session, company_ids: Iterable[int]) -> None:

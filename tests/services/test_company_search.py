@@ -24,7 +24,11 @@ def test_full_chinese_name_with_legal_form_finds_the_company(session, make_user)
     assert _names(_find(session, boss, "恒泰（苏州）电子科技有限公司")) == ["恒泰（苏州）电子科技有限公司"]
 
 
-def test_every_word_must_match_whichever_drives(session, make_user):
+@pytest.mark.parametrize("probe_rows", [1000, 2])
+def test_every_word_must_match_whichever_drives(session, make_user, monkeypatch, probe_rows):
+    # With tiny probe limits no word is read in full: the driver's companies are probed.
+    monkeypatch.setattr(search, "PROBE_ROWS", probe_rows)
+    monkeypatch.setattr(search, "DEEP_PROBE_ROWS", probe_rows)
     factories.company(session, "上海恒泰机械有限公司", name_en="Shanghai Hengtai Machinery Co., Ltd.")
     factories.company(session, "苏州恒泰电子有限公司", name_en="Suzhou Hengtai Electronics Co., Ltd.")
     factories.company(session, "上海华鑫机械有限公司", name_en="Shanghai Huaxin Machinery Co., Ltd.")
@@ -62,12 +66,19 @@ def test_broad_and_narrow_searches_page_the_same_way(session, make_user, monkeyp
         assert first.has_next and not second.has_next
 
 
-def test_plan_drives_from_the_rarest_word(session):
-    factories.company(session, "上海恒泰机械有限公司", name_en="Shanghai Hengtai Machinery Co., Ltd.")
+def test_plan_drives_from_the_rarest_word(session, monkeypatch):
+    hengtai = factories.company(session, "上海恒泰机械有限公司",
+                                name_en="Shanghai Hengtai Machinery Co., Ltd.")
     for i in range(3):
         factories.company(session, f"上海华{i}机械有限公司", name_en=f"Shanghai Hua{i} Machinery Co., Ltd.")
     match = search.plan(session, "machinery hengtai")
-    assert match.driver == "hengtai" and match.others == ("machinery",)
+    # Both words are rare enough to read in full: their companies are intersected at once.
+    assert match.driver == "hengtai" and match.candidates == (hengtai.id,)
+    # When only one word can be read in full, it drives and the other is probed.
+    monkeypatch.setattr(search, "PROBE_ROWS", 3)
+    monkeypatch.setattr(search, "DEEP_PROBE_ROWS", 3)
+    match = search.plan(session, "machinery hengtai")
+    assert (match.driver, match.others, match.candidates) == ("hengtai", ("machinery",), None)
     assert search.plan(session, "  !! ") is None
 
 
