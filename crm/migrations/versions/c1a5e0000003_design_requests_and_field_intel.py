@@ -1,0 +1,22 @@
+"""design requests, proposals and intelligence from the field
+
+Revision ID: c1a5e0000003
+Revises: c1a5e0000002
+Create Date: 2026-11-27 10:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'c1a5e0000003'
+down_revision = 'c1a5e0000002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
