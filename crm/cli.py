@@ -57,6 +57,11 @@ def _seed_reference_data() -> None:
     with session_scope(sessions()) as s:
         outcomes, days = calls.seed_outcomes(s), workdays.seed_calendar(s)
     click.echo(f"Call outcomes: {outcomes} added; working-day calendar: {days} days added.")
+    from crm.services import jobs as job_definitions
+
+    with session_scope(sessions()) as s:
+        added = job_definitions.seed_definitions(s)
+    click.echo(f"Scheduled jobs: {added} added (crm jobs list).")
 
 
 @db.command("downgrade")
@@ -401,3 +406,83 @@ def crawl_command(source: str, limit: int | None, pages: int | None, run_id: int
             click.echo(f"Error: {result.error}", err=True)
     if result.status not in ("ok", "partial"):
         sys.exit(1)
+
+
+# --- scheduled jobs (jobs/, crm.services.jobs) ---------------------------------------------
+
+@main.group("jobs")
+def jobs_() -> None:
+    """Scheduled jobs: list them, run one now, start the scheduler."""
+
+
+@jobs_.command("list")
+@with_appcontext
+def jobs_list() -> None:
+    """List the jobs: name, schedule, next fire, last run and its status."""
+    from crm.services import jobs as job_service
+    from crm.services.workdays import LOCAL_TZ
+
+    def local(moment) -> str:
+        return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+    with session_scope(sessions()) as s:
+        rows = job_service.definitions(s)
+        last = job_service.last_runs(s)
+    if not rows:
+        click.echo("No jobs defined (crm db upgrade seeds them from data/jobs.yaml).")
+        return
+    click.echo(f"{'name':<28} {'cron':<16} {'next fire (Asia/Shanghai)':<26} last run")
+    for row in rows:
+        run = last.get(row.name)
+        next_fire = local(job_service.next_fire(row)) if row.enabled else "disabled"
+        last_text = f"{local(run.started_at)} {run.status}" if run else "never"
+        click.echo(f"{row.name:<28} {row.cron:<16} {next_fire:<26} {last_text}")
+
+
+@jobs_.command("run")
+@click.argument("name")
+@with_appcontext
+def jobs_run(name: str) -> None:
+    """Run job NAME now (recorded as a manual run); exit 1 if it fails."""
+    import json
+    import sys
+
+    from crm.models import JobRunStatus, JobTrigger
+    from crm.services import jobs as job_service
+    from crm.services.errors import NotFound
+    from jobs import runner
+
+    with session_scope(sessions()) as s:
+        try:
+            job_service.get_definition(s, name)
+        except NotFound:
+            click.echo(f"Error: no job {name} (see crm jobs list).", err=True)
+            sys.exit(2)
+    run = runner.run_job(sessions(), name, triggered_by=JobTrigger.MANUAL.value,
+                         config=current_app.config)
+    if run is None:  # pragma: no cover - a manual run's time is its own
+        sys.exit(1)
+    duration = f"{run.duration:.1f}s" if run.duration is not None else "-"
+    click.echo(f"Job {name}: {run.status} in {duration} — "
+               f"{json.dumps(run.result or {}, ensure_ascii=False)}")
+    if run.status != JobRunStatus.SUCCEEDED.value:
+        click.echo((run.error or "").split("\n\n")[0], err=True)
+        sys.exit(1)
+
+
+@jobs_.command("start")
+@click.option("--lease-seconds", default=30.0, show_default=True,
+              help="How long the leader's lease lasts without a heartbeat.")
+@click.option("--sync-seconds", default=60.0, show_default=True,
+              help="How often the job definitions are re-read from the database.")
+@with_appcontext
+def jobs_start(lease_seconds: float, sync_seconds: float) -> None:
+    """Run the scheduler until Ctrl-C; one process leads however many are started."""
+    import logging
+
+    from jobs.scheduler import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    serve(dict(current_app.config), engine=current_app.extensions["db_bind"],
+          factory=sessions(), lease_seconds=lease_seconds, sync_seconds=sync_seconds,
+          echo=lambda message: click.echo(message, err=True))

@@ -38,6 +38,16 @@ def from_environment(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EXPORT_MAX_ROWS": int(env.get("CRM_EXPORT_MAX_ROWS", "100000")),
         "UPLOAD_FOLDER": env.get("CRM_UPLOAD_FOLDER", str(Path("instance/uploads").resolve())),
         "MAX_CONTENT_LENGTH": int(env.get("CRM_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        # One attached file (visit-report photos, floor plans …): crm.services.files.store.
+        "UPLOAD_MAX_FILE_BYTES": int(env.get("CRM_MAX_FILE_MB", "20")) * 1024 * 1024,
+        # E-mail copies of notifications (the daily reminder); none when no host is set.
+        "SMTP_HOST": env.get("CRM_SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("CRM_SMTP_PORT") or "25"),
+        "SMTP_USER": env.get("CRM_SMTP_USER") or None,
+        "SMTP_PASSWORD": env.get("CRM_SMTP_PASSWORD") or None,
+        "SMTP_FROM": env.get("CRM_SMTP_FROM") or "expolead@localhost",
+        "SMTP_STARTTLS": env.get("CRM_SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
+        "BASE_URL": env.get("CRM_BASE_URL") or None,  # links in e-mails
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }

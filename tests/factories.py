@@ -155,3 +155,16 @@ def cooperation(session: Session, company_: Company, signed_on, *, kind: str = "
     session.add(row)
     session.flush()
     return row
+
+
+# --- executor's desk: mailing tasks (issue 6) ------------------------------------------------
+
+def mailing_task(session: Session, company_: Company, *, kind: str = "standard_pack",
+                 assignee=None, **fields):
+    from crm.models import MailingTask
+
+    row = MailingTask(company_id=company_.id, kind=kind,
+                      assignee_id=assignee.id if assignee is not None else None, **fields)
+    session.add(row)
+    session.flush()
+    return row

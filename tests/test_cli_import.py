@@ -9,7 +9,7 @@ import uuid
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from crm import migrate
 from crm.cli import main

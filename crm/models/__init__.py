@@ -64,6 +64,24 @@ from crm.models.leads import (
     LeadStatus,
     RuleKind,
 )
+from crm.models.files import StoredFile
+from crm.models.visits import (
+    Referral,
+    ReportFileKind,
+    ReportStatus,
+    Visit,
+    VisitReport,
+    VisitReportFile,
+    VisitStatus,
+)
+from crm.models.design import (
+    DesignProposal,
+    DesignProposalFile,
+    DesignRequest,
+    DesignRequestFile,
+    DesignStatus,
+)
+from crm.models.intel import FieldIntel, FieldIntelFile, IntelKind, IntelStatus, WeeklyReport
 from crm.models.crawl import (
     CrawlRun,
     CrawlRunBatch,
@@ -72,6 +90,15 @@ from crm.models.crawl import (
     NewsItem,
     NewsMention,
 )
+from crm.models.jobs import (
+    JobDefinition,
+    JobOrigin,
+    JobRun,
+    JobRunStatus,
+    JobTrigger,
+    SchedulerLease,
+)
+from crm.models.notifications import Notification
 
 __all__ = [
     "ApiToken", "AuditEntry", "BoothType", "Company", "CompanyAlias", "CompanyEmail",
@@ -86,5 +113,11 @@ __all__ = [
     "AssignmentKind", "AssignmentRule", "CalendarDay", "Classification", "ClientAttribution",
     "Cooperation", "ExecutorAbsence", "ExecutorCap", "Lead", "LeadAssignment", "LeadConflict",
     "LeadSource", "LeadStatus", "RuleKind",
+    "StoredFile", "Referral", "ReportFileKind", "ReportStatus", "Visit", "VisitReport",
+    "VisitReportFile", "VisitStatus", "DesignProposal", "DesignProposalFile", "DesignRequest",
+    "DesignRequestFile", "DesignStatus", "FieldIntel", "FieldIntelFile", "IntelKind",
+    "IntelStatus", "WeeklyReport",
     "CrawlRun", "CrawlRunBatch", "CrawlStatus", "MentionStatus", "NewsItem", "NewsMention",
+    "JobDefinition", "JobOrigin", "JobRun", "JobRunStatus", "JobTrigger", "SchedulerLease",
+    "Notification",
 ]

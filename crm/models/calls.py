@@ -242,6 +242,12 @@ class MailingTask(Base):
     due_on: Mapped[date | None] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
+    # What is sent: the standard pack, or the targeted materials written for this client.
+    content: Mapped[str | None] = mapped_column(Text)
+    # Following up after sending: when to call back, and what came of it.
+    follow_up_on: Mapped[date | None] = mapped_column()
+    followed_up_at: Mapped[datetime | None] = mapped_column()
+    follow_up_note: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

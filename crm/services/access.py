@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "call_list.manage": frozenset({Role.MARKET_SUPERVISOR}) | MANAGEMENT,
     "call.outcomes": frozenset({Role.MARKET_SUPERVISOR, Role.ADMIN}),  # edit the outcome list
     "call.dashboard": INTELLIGENCE | SUPERVISORS,
+    "call.dashboard_team": SUPERVISORS | MANAGEMENT,  # everyone's figures, not only one's own
     "lead.view": INTELLIGENCE | SUPERVISORS | {Role.EXECUTOR},
     "lead.assign": SUPERVISORS | MANAGEMENT,
     "lead.follow": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),  # accept, register
@@ -53,6 +54,25 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "attribution.view": SUPERVISORS | MANAGEMENT | {Role.EXECUTOR, Role.FINANCE},
     "attribution.override": frozenset({Role.GENERAL_MANAGER}),
     "cooperation.edit": SUPERVISORS | MANAGEMENT | {Role.FINANCE},
+    "jobs.manage": MANAGEMENT,  # scheduled jobs: enable, edit cron, run now, run history
+    # Visits and visit reports (crm.services.visits); rows by `visit_scope`.
+    "visit.plan": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),  # plan, delegate, done
+    "visit.report": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),  # write reports
+    "visit.view": SUPERVISORS | MANAGEMENT | {Role.EXECUTOR},
+    "visit.view_all": SUPERVISORS | MANAGEMENT,  # beyond one's own (department for supervisors)
+    # Design requests, materials, intelligence from the field, the Monday report (issue 6).
+    "design.request": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),  # open, explain
+    "design.work": frozenset({Role.DESIGNER}),  # the design queue: take, deliver proposals
+    "design.view_all": SUPERVISORS | MANAGEMENT,
+    "design.view": frozenset({Role.EXECUTOR, Role.DESIGNER}) | SUPERVISORS | MANAGEMENT,
+    "materials.work": frozenset({Role.TELESALES, Role.EXECUTOR}) | SUPERVISORS,
+    "materials.all": SUPERVISORS | MANAGEMENT,  # every mailing task; hand targeted ones over
+    "materials.view": frozenset({Role.TELESALES, Role.EXECUTOR}) | SUPERVISORS | MANAGEMENT,
+    "intel.submit": frozenset({Role.EXECUTOR, Role.EXECUTION_SUPERVISOR}),
+    "intel.review": INTELLIGENCE,  # market expansion's inbox of what came in
+    "intel.view": INTELLIGENCE | {Role.EXECUTOR, Role.EXECUTION_SUPERVISOR},
+    "weekly.view": (frozenset({Role.TELESALES, Role.EXECUTOR}) | SUPERVISORS | MANAGEMENT),
+    "weekly.generate": SUPERVISORS | MANAGEMENT,  # store a snapshot now
 }
 
 
@@ -104,3 +124,26 @@ def may_edit_company(user: User, company: Company) -> bool:
 def scope_for(user: User, permission: str) -> ColumnElement[bool]:
     """A WHERE clause that is true when the user holds the permission, false otherwise."""
     return true() if can(user, permission) else false()
+
+
+def visit_scope(user: User) -> ColumnElement[bool]:
+    """Return the WHERE clause of the visits (面洽) this user may see.
+
+    Executors see the visits they are the executor or the visitor of; supervisors the
+    visits of their department's people (every visit without a department); GM and admin
+    every visit; other roles none.
+    """
+    from crm.models import Visit
+
+    own = or_(Visit.executor_id == user.id, Visit.visitor_id == user.id)
+    if not can(user, "visit.view"):
+        return false()
+    role = Role(user.role)
+    if role in MANAGEMENT:
+        return true()
+    if role in SUPERVISORS:
+        if user.department_id is None:
+            return true()
+        colleagues = select(User.id).where(User.department_id == user.department_id)
+        return or_(own, Visit.executor_id.in_(colleagues), Visit.visitor_id.in_(colleagues))
+    return own

@@ -47,10 +47,6 @@ CLASSIFICATIONS = tuple(c.value for c in Classification)
 SOURCES = tuple(s.value for s in LeadSource)
 
 
-def _invalid(field_name: str, message: str) -> ValidationFailed:
-    exc = ValidationFailed({field_name: [message]})
-    exc.field = field_name
-    return exc
 
 
 def _company_ids(session: Session, company: Company) -> list[int]:
@@ -108,11 +104,11 @@ def record_first_contact(session: Session, company: Company, executor: User, kin
     before (the first contact decides, later ones never do).
     """
     if Role(executor.role) not in (Role.EXECUTOR, Role.EXECUTION_SUPERVISOR):
-        raise _invalid("executor_id", N_("Only an executor's contact decides new or old."))
+        raise ValidationFailed.on("executor_id", N_("Only an executor's contact decides new or old."))
     if kind not in CONTACT_KINDS:
-        raise _invalid("kind", N_("A first contact is a call, a visit or an e-mail."))
+        raise ValidationFailed.on("kind", N_("A first contact is a call, a visit or an e-mail."))
     if at.tzinfo is None:
-        raise _invalid("at", N_("Give the time with its time zone."))
+        raise ValidationFailed.on("at", N_("Give the time with its time zone."))
     existing = attribution_of(session, company.id, executor.id)
     if existing is not None:
         return existing
@@ -156,13 +152,13 @@ def override(session: Session, attribution: ClientAttribution, gm_user: User,
         raise Forbidden(N_("Only the general manager may change a new/old classification."))
     reason = (reason or "").strip()
     if not reason:
-        raise _invalid("reason", N_("Give the reason for the change."))
+        raise ValidationFailed.on("reason", N_("Give the reason for the change."))
     if len(reason) > REASON_MAX:
-        raise _invalid("reason", N_("At most 2000 characters."))
+        raise ValidationFailed.on("reason", N_("At most 2000 characters."))
     if classification not in CLASSIFICATIONS:
-        raise _invalid("classification", N_("Pick new or old."))
+        raise ValidationFailed.on("classification", N_("Pick new or old."))
     if source is not None and source not in SOURCES:
-        raise _invalid("source", N_("Unknown lead source."))
+        raise ValidationFailed.on("source", N_("Unknown lead source."))
     now = now or utcnow()
     before = {"classification": attribution.classification, "source": attribution.source}
     with audit.acting_as(audit.current_actor() or gm_user.id):
@@ -207,16 +203,16 @@ def add_cooperation(session: Session, by: User, company: Company, *, kind: str,
 
     access.require(by, "cooperation.edit")
     if kind not in {k.value for k in CooperationKind}:
-        raise _invalid("kind", N_("Pick contract, project or other."))
+        raise ValidationFailed.on("kind", N_("Pick contract, project or other."))
     if signed_on is None:
-        raise _invalid("signed_on", N_("Give the date."))
+        raise ValidationFailed.on("signed_on", N_("Give the date."))
     if amount is not None:
         try:
             amount = Decimal(str(amount))
         except InvalidOperation:
-            raise _invalid("amount", N_("Enter an amount.")) from None
+            raise ValidationFailed.on("amount", N_("Enter an amount.")) from None
         if amount < 0 or amount >= Decimal("1e12"):
-            raise _invalid("amount", N_("Enter an amount."))
+            raise ValidationFailed.on("amount", N_("Enter an amount."))
     row = Cooperation(company_id=company.id, kind=kind, signed_on=signed_on, amount=amount,
                       reference=(reference or "").strip()[:100] or None,
                       note=(note or "").strip() or None, created_by_id=by.id)

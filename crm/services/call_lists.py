@@ -31,7 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from crm.db import utcnow
 from crm.models import (
@@ -55,6 +55,7 @@ from crm.models import (
 from crm.models.leads import OPEN_LEAD_STATUSES
 from crm.services import access, settings, workdays
 from crm.services.errors import N_, NotFound, ValidationFailed
+from crm.services.paging import Page, paginate
 
 PRIORITY_KEYS = ("callback_due", "show_date", "area", "special_build", "key_client")
 DEFAULT_PRIORITY = ["callback_due", "special_build", "key_client", "area", "show_date"]
@@ -286,6 +287,38 @@ def preview(session: Session, builder: User, filters: ListFilters, *, owner_id: 
     return total, len(busy)
 
 
+@dataclass
+class PreviewResult:
+    """What a list would get: how many companies, those left out, the first few in order."""
+
+    total: int
+    already_queued: int
+    first: list[Company]
+
+
+def preview_first(session: Session, builder: User, filters: ListFilters, *,
+                  owner_id: int | None = None, priority: list[str] | None = None,
+                  show: int = 20, now: datetime | None = None) -> PreviewResult:
+    """Count the companies a list would get and return the first `show` in calling order.
+
+    Checks the filters, the priority order and the owner as `build_list` does, so a preview
+    that passes builds the same list (unless the database changes in between).
+    """
+    access.require(builder, "call_list.manage")
+    filters = validate_filters(filters)
+    priority = validate_priority(priority)
+    _check_owner(session, owner_id)
+    found = _candidates(session, filters, access.company_scope(builder), owner_id, now or utcnow())
+    busy = _active_elsewhere(session, [c.company_id for c in found])
+    chosen = sorted((c for c in found if c.company_id not in busy), key=_sort_key(priority))
+    if filters.limit is not None:
+        chosen = chosen[:filters.limit]
+    ids = [c.company_id for c in chosen[:show]]
+    by_id = ({c.id: c for c in session.scalars(select(Company).where(Company.id.in_(ids)))}
+             if ids else {})
+    return PreviewResult(len(chosen), len(busy), [by_id[i] for i in ids if i in by_id])
+
+
 def build_list(session: Session, builder: User, name: str, filters: ListFilters, *,
                owner_id: int | None = None, priority: list[str] | None = None,
                now: datetime | None = None) -> BuildResult:
@@ -401,6 +434,56 @@ def progress(session: Session, list_id: int) -> dict[str, int]:
                                      .group_by(CallItem.status)):
         counts[status] = n
     return counts
+
+
+def progress_of(session: Session, list_ids: list[int]) -> dict[int, dict[str, int]]:
+    """`progress` of several lists in one query (for the list of lists)."""
+    out = {i: {s.value: 0 for s in CallItemStatus} for i in list_ids}
+    for i in range(0, len(list_ids), CHUNK):
+        for list_id, status, n in session.execute(
+                select(CallItem.list_id, CallItem.status, func.count(CallItem.id))
+                .where(CallItem.list_id.in_(list_ids[i:i + CHUNK]))
+                .group_by(CallItem.list_id, CallItem.status)):
+            out[list_id][status] = n
+    return out
+
+
+@dataclass
+class ItemRow:
+    """A list's item with its last call (who called, when, what came of it)."""
+
+    item: CallItem
+    last_call: Call | None
+
+
+def list_items(session: Session, call_list: CallList, *, status: str | None = None,
+               page: int = 1, per_page: int = 50) -> Page[ItemRow]:
+    """One page of a list's items in calling order, each with its last call.
+
+    `status` keeps one status (unknown values are ignored).
+    """
+    stmt = (select(CallItem).where(CallItem.list_id == call_list.id)
+            .options(selectinload(CallItem.company), selectinload(CallItem.claimed_by))
+            .order_by(CallItem.priority, CallItem.id))
+    if status in {s.value for s in CallItemStatus}:
+        stmt = stmt.where(CallItem.status == status)
+    found = paginate(session, stmt, page, per_page)
+    ids = [item.id for item in found.items]
+    last: dict[int, Call] = {}
+    if ids:
+        for call in session.scalars(select(Call).where(Call.item_id.in_(ids))
+                                    .options(selectinload(Call.user))
+                                    .order_by(Call.at, Call.id)):
+            last[call.item_id] = call
+    rows = [ItemRow(item, last.get(item.id)) for item in found.items]
+    return Page(rows, found.page, found.per_page, found.total, found.total_is_capped)
+
+
+def owner_choices(session: Session) -> list[User]:
+    """The people a list may be given to: active telesales and market supervisors."""
+    return list(session.scalars(select(User).where(
+        User.active.is_(True), User.role.in_([r.value for r in OWNER_ROLES]))
+        .order_by(User.display_name, User.id)))
 
 
 def give_to(session: Session, by: User, call_list: CallList, owner_id: int | None) -> CallList:

@@ -144,10 +144,6 @@ class QueueBusy(Conflict):
     code = "busy"
 
 
-def _invalid(field_name: str, message: str, **params: Any) -> ValidationFailed:
-    exc = ValidationFailed({field_name: [message % params if params else message]})
-    exc.field = field_name
-    return exc
 
 
 # --- what the services hand back ----------------------------------------------------------
@@ -241,7 +237,7 @@ def outcome_by_code(session: Session, code: str | None) -> CallOutcome:
     found = session.scalars(select(CallOutcome).where(
         CallOutcome.code == (code or ""), CallOutcome.active.is_(True))).first()
     if found is None:
-        raise _invalid("outcome", N_("Unknown call outcome: %(code)s."), code=code or "")
+        raise ValidationFailed.on("outcome", N_("Unknown call outcome: %(code)s."), code=code or "")
     return found
 
 
@@ -481,7 +477,7 @@ def release_claim(session: Session, item_id: int, user: User, now: datetime | No
 def _clean_note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise _invalid("note", N_("At most %(max)s characters."), max=NOTE_MAX)
+        raise ValidationFailed.on("note", N_("At most %(max)s characters."), max=NOTE_MAX)
     return note or None
 
 
@@ -489,13 +485,13 @@ def _check_callback(spec: CallOutcome, callback_at: datetime | None, now: dateti
     if not spec.needs_callback_time:
         return None
     if callback_at is None:
-        raise _invalid("callback_at", N_("Give the time to call back."))
+        raise ValidationFailed.on("callback_at", N_("Give the time to call back."))
     if callback_at.tzinfo is None:
-        raise _invalid("callback_at", N_("Give the time with its time zone."))
+        raise ValidationFailed.on("callback_at", N_("Give the time with its time zone."))
     if callback_at <= now:
-        raise _invalid("callback_at", N_("The time to call back must be in the future."))
+        raise ValidationFailed.on("callback_at", N_("The time to call back must be in the future."))
     if callback_at > now + CALLBACK_HORIZON:
-        raise _invalid("callback_at", N_("The time to call back must be within a year."))
+        raise ValidationFailed.on("callback_at", N_("The time to call back must be within a year."))
     return callback_at
 
 
@@ -557,7 +553,7 @@ def log_outcome(session: Session, item_id: int, user: User, outcome: str, note: 
         note = _clean_note(note)
         found = session.execute(_OUTCOME, {"p_code": outcome or ""}).first()
         if found is None:
-            raise _invalid("outcome", N_("Unknown call outcome: %(code)s."), code=outcome or "")
+            raise ValidationFailed.on("outcome", N_("Unknown call outcome: %(code)s."), code=outcome or "")
         spec, max_attempts = found
         callback_at = _check_callback(spec, callback_at, now)
         if contact_id is not None or phone_id is not None or spec.flags_wrong_number:
@@ -617,15 +613,15 @@ def _check_refs(session: Session, company_id: int, contact_id: int | None,
     """Refuse a contact or phone of another company, or an ambiguous wrong number."""
     if contact_id is not None and session.scalar(select(Contact.company_id).where(
             Contact.id == contact_id)) != company_id:
-        raise _invalid("contact_id", N_("This contact is not at the company called."))
+        raise ValidationFailed.on("contact_id", N_("This contact is not at the company called."))
     if phone_id is not None and session.scalar(select(CompanyPhone.company_id).where(
             CompanyPhone.id == phone_id)) != company_id:
-        raise _invalid("phone_id", N_("This number is not the company's."))
+        raise ValidationFailed.on("phone_id", N_("This number is not the company's."))
     if spec.flags_wrong_number and phone_id is None and (session.scalar(
             select(func.count(CompanyPhone.id)).where(
                 CompanyPhone.company_id == company_id,
                 CompanyPhone.wrong_number.is_(False))) or 0) > 1:
-        raise _invalid("phone_id", N_("The company has several numbers: say which one was wrong."))
+        raise ValidationFailed.on("phone_id", N_("The company has several numbers: say which one was wrong."))
 
 
 def _record(session: Session, spec: CallOutcome, user: User, now: datetime, *, note,
@@ -885,17 +881,7 @@ def mailing_tasks(session: Session, user: User, *, status: str | None = MailingS
 
 def mark_mailing_sent(session: Session, task: MailingTask, user: User, method: str,
                       tracking_no: str | None = None, *, now: datetime | None = None) -> MailingTask:
-    """Record that the materials went out: how (post, courier, e-mail, WeChat) and tracking."""
-    if task.assignee_id != user.id and Role(user.role) not in access.SUPERVISORS | access.MANAGEMENT:
-        raise Forbidden(N_("This mailing is someone else's."))
-    if method not in METHODS:
-        raise _invalid("method", N_("Pick post, courier, e-mail or WeChat."))
-    tracking_no = (tracking_no or "").strip() or None
-    if tracking_no and len(tracking_no) > 60:
-        raise _invalid("tracking_no", N_("At most 60 characters."))
-    if task.status != MailingStatus.OPEN.value:
-        raise Conflict(N_("This mailing is not open."))
-    task.method, task.tracking_no = method, tracking_no
-    task.status, task.sent_at = MailingStatus.SENT.value, now or utcnow()
-    session.flush()
-    return task
+    """Record that the materials went out (the rules live in crm.services.materials)."""
+    from crm.services import materials
+
+    return materials.mark_sent(session, task, user, method, tracking_no, now=now)

@@ -139,9 +139,12 @@ def _jmespath(value: str) -> None:
 
 
 def _cron(value: str) -> None:
+    if value.strip().lower() in ("hourly", "daily", "nightly", "weekly"):
+        return  # crm.services.jobs.CRON_ALIASES; the scheduler runs scheduled sources
     parts = value.split()
     if len(parts) != 5 or not all(re.fullmatch(r"[\d*/,\-]+", p) for p in parts):
-        raise ValidationError("must be a cron expression of five fields, e.g. '0 3 * * 1'")
+        raise ValidationError("must be nightly, weekly, daily, hourly or a cron expression of "
+                              "five fields, e.g. '0 3 * * 1'")
 
 
 def _url(value: str) -> None:

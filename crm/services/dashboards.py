@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from crm.models import (
     Call,
@@ -29,15 +29,9 @@ from crm.services import leads, workdays
 BUCKETS = tuple(b.value for b in OutcomeBucket)
 
 
-def week_start(day: date) -> date:
-    """The Monday of the day's week."""
-    return day - timedelta(days=day.weekday())
-
-
-def week_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC moments at which the day's Shanghai week (Monday–Sunday) begins and ends."""
-    monday = week_start(day)
-    return workdays.local_midnight(monday), workdays.local_midnight(monday + timedelta(days=7))
+# The week rule is the calendar's; named here too because the dashboards speak in weeks.
+week_start = workdays.week_start
+week_bounds = workdays.week_bounds
 
 
 @dataclass
@@ -187,5 +181,21 @@ def allocation(session: Session, day: date) -> list[AllocationRow]:
     """The week's allocation table: leads created in the Shanghai week of `day`, by bucket."""
     lo, hi = week_bounds(day)
     rows = session.scalars(select(Lead).where(Lead.created_at >= lo, Lead.created_at < hi)
+                           .options(selectinload(Lead.company), selectinload(Lead.executor),
+                                    selectinload(Lead.created_by))
                            .order_by(Lead.bucket, Lead.id))
     return [AllocationRow(lead, lead.bucket, lead.executor_id, lead.created_by_id) for lead in rows]
+
+
+def people(session: Session, user_ids: list[int | None]) -> dict[int, User]:
+    """The users behind the ids of the figures, by id (to show their names)."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def recent_weeks(day: date, count: int) -> list[date]:
+    """The Mondays of the `count` weeks ending with the day's week, oldest first."""
+    monday = week_start(day)
+    return [monday - timedelta(weeks=n) for n in range(count - 1, -1, -1)]

@@ -126,6 +126,15 @@ def load_demo(session: Session, *, seed: int = 7, exhibitors: int = 400, reset: 
     from crm.services import demo_calls  # call lists, calls, leads, attribution
 
     demo_calls.load(session, random.Random(seed + 1))
+    from crm.services import demo_visits  # the executor's desk: visits, a filed report
+
+    demo_visits.load(session)
+    from crm.services import demo_jobs  # scheduled jobs, this morning's reminders
+
+    demo_jobs.load(session)
+    from crm.services import demo_design_intel  # design requests, materials, field intel
+
+    demo_design_intel.load(session)
     return summarize(session, [u["username"] for u in seeds["users"]])
 
 

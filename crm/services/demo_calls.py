@@ -52,11 +52,23 @@ def load(session: Session, rng: random.Random, now: datetime | None = None) -> d
                               priority=["callback_due", "key_client", "area", "show_date"],
                               now=now - timedelta(days=10)),
     ]
+    built += _show_driven(session, shows, now)
     made = _a_week_of_calls(session, rng, [tele1, tele2], now)
     _follow_up(session, rng, exec1, exec2, now)
     _old_client_and_self_developed(session, exec1, exec2, sup, now)
+    _supervisor_desk(session, sup, exec1, exec2, now)
     return {"lists": len(built), "calls": made,
             "leads": len(session.scalars(select(Lead.id)).all())}
+
+
+def _show_driven(session: Session, shows: list[Exhibition], now: datetime) -> list:
+    """The show-driven list the daily job would have built six weeks before the latest
+    edition that has an earlier one (the demo's shows lie in the past)."""
+    editions = [s for s in shows if s.starts_on and call_lists.previous_edition(session, s)]
+    if not editions:
+        return []
+    return call_lists.build_show_driven_lists(
+        session, editions[-1].starts_on - timedelta(weeks=6), now=now - timedelta(days=10))
 
 
 def _working_moments(cal: workdays.WorkCalendar, now: datetime, days: int,
@@ -144,3 +156,34 @@ def _old_client_and_self_developed(session: Session, exec1: User, exec2: User, s
         leads.register_client(session, exec2, fresh.id, "self_developed",
                               note="行业协会活动上认识的市场总监", now=now - timedelta(days=1))
         leads.record_contact(session, fresh, exec2, "email", now - timedelta(days=1))
+
+
+def _supervisor_desk(session: Session, sup: User, exec1: User, exec2: User,
+                     now: datetime) -> None:
+    """Give the lead pages something to show a supervisor: more rules, a cap, a lead
+    waiting for assignment and a conflict (exec1 registering exec2's self-developed client).
+
+    Runs after the week of calls, so the extra rules do not change who got the demo leads.
+    """
+    company = session.scalars(select(Company).where(Company.industry_id.is_not(None))
+                              .order_by(Company.id)).first()
+    if company is not None:
+        leads.save_rule(session, sup, leads.RuleData(
+            name="行业专长：" + (company.industry.name_zh if company.industry else ""),
+            kind="industry", priority=50,
+            params={"industry_ids": [company.industry_id], "executor_ids": [exec1.id]}))
+    leads.save_rule(session, sup, leads.RuleData(name="最少负载（备用）", kind="least_load",
+                                                 priority=200, active=False))
+    leads.set_cap(session, sup, exec2, 4)
+    waiting = session.scalars(select(Company).where(
+        Company.owner_id.is_(None), Company.merged_into_id.is_(None),
+        ~Company.id.in_(select(Lead.company_id))).order_by(Company.id)).first()
+    if waiting is not None:
+        leads.open_lead(session, waiting.id, source="market_expansion", by=sup,
+                        note="主办方提供的新展商名单", now=now - timedelta(hours=3),
+                        auto_assign=False)
+    theirs = session.scalars(select(Lead).where(Lead.executor_id == exec2.id,
+                                                Lead.source == "self_developed")).first()
+    if theirs is not None:
+        leads.register_client(session, exec1, theirs.company_id, "inbound",
+                              note="客户也给我打过电话", now=now - timedelta(hours=2))

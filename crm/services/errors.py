@@ -58,3 +58,27 @@ class ValidationFailed(DomainError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(N_("Some fields are invalid."))
         self.errors = errors
+
+    @classmethod
+    def on(cls, field: str, message: str, **params: Any) -> ValidationFailed:
+        """One field's error; `message` is a msgid with %(name)s parameters."""
+        exc = cls({field: [message % params if params else message]})
+        exc.field = field
+        exc.field_message = (message, params)
+        return exc
+
+    def messages(self, gettext) -> dict[str, list[str]]:
+        """The errors per field, translated with `gettext` (and their parameters)."""
+        translated: dict[str, list[str]] = {}
+        one = getattr(self, "field_message", None)
+        for name, messages in self.errors.items():
+            if one is not None and name == self.field and len(messages) == 1:
+                message, params = one
+                text = gettext(message)
+                try:
+                    translated[name] = [text % params if params else text]
+                    continue
+                except (KeyError, ValueError, TypeError):
+                    pass
+            translated[name] = [gettext(m) for m in messages]
+        return translated

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.models import Company
-from crm.services.errors import N_, StaleEdit
+from crm.services.errors import N_, StaleEdit, ValidationFailed
 
 Errors = dict[str, list[str]]
+TEXT_MAX = 5000  # a note, a reason, a brief: the longest free text a form takes
 
 STALE_MESSAGE = N_("Someone else saved this record while you were editing it. "
                    "Reload it and apply your change again.")
@@ -54,6 +55,16 @@ def text(errors: Errors, field: str, value: Any, *, max_len: int,
     if len(value) > max_len:
         add(errors, field, N_("Too long."))
     return value
+
+
+def one_text(field: str, value: Any, *, max_len: int = TEXT_MAX, required: bool = False,
+             block: bool = True) -> str | None:
+    """Return the cleaned text of one field, or raise ValidationFailed naming it."""
+    errors: Errors = {}
+    cleaned = text(errors, field, value, max_len=max_len, required=required, block=block)
+    if errors:
+        raise ValidationFailed.on(field, errors[field][0])
+    return cleaned
 
 
 def decimal(errors: Errors, field: str, value: Any, *, minimum: Decimal | None = Decimal(0),

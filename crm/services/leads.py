@@ -23,6 +23,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     bindparam,
+    case,
     exists,
     false,
     func,
@@ -56,7 +57,7 @@ from crm.models import (
     User,
 )
 from crm.models.leads import OPEN_LEAD_STATUSES
-from crm.services import access, settings, workdays
+from crm.services import access, fields, settings, workdays
 from crm.services.errors import N_, Conflict, Forbidden, NotFound, ValidationFailed
 from crm.services.paging import Page, paginate
 
@@ -70,7 +71,7 @@ REGISTERED_SOURCES = (LeadSource.SELF_DEVELOPED.value, LeadSource.INBOUND.value,
 COUNTED_KINDS = (AssignmentKind.MANUAL.value, AssignmentKind.RULE.value,
                  AssignmentKind.REASSIGN.value, AssignmentKind.CONFLICT.value)
 CLOSE_REASONS = ("won", "lost", "duplicate", "unreachable", "other")
-TEXT_MAX = 5000
+TEXT_MAX = fields.TEXT_MAX
 
 ACCEPT_HOURS = settings.declare(
     "leads.accept_hours", 8,
@@ -130,19 +131,8 @@ class AcceptDeadlinePassed(Conflict):
     code = "accept_expired"
 
 
-def _invalid(field_name: str, message: str, **params: Any) -> ValidationFailed:
-    exc = ValidationFailed({field_name: [message % params if params else message]})
-    exc.field = field_name
-    return exc
 
 
-def _text(value: str | None, field_name: str, *, required: bool = False) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise _invalid(field_name, N_("This field is required."))
-    if len(value) > TEXT_MAX:
-        raise _invalid(field_name, N_("At most %(max)s characters."), max=TEXT_MAX)
-    return value or None
 
 
 # --- results ----------------------------------------------------------------------------
@@ -209,6 +199,9 @@ class LeadFilters:
     company_id: int | None = None
     overdue: bool = False
     unassigned: bool = False
+    bucket: str | None = None
+    # The lead list shows overdue leads first, then the newest.
+    overdue_first: bool = False
 
 
 def filtered(user: User, filters: LeadFilters, today: date) -> Select[Any]:
@@ -225,8 +218,13 @@ def filtered(user: User, filters: LeadFilters, today: date) -> Select[Any]:
         stmt = stmt.where(Lead.company_id == filters.company_id)
     if filters.unassigned:
         stmt = stmt.where(Lead.status == LeadStatus.OPEN.value)
+    if filters.bucket:
+        stmt = stmt.where(Lead.bucket == filters.bucket)
     if filters.overdue:
         stmt = stmt.where(overdue_clause(today))
+    if filters.overdue_first:
+        late = overdue_clause(today)
+        stmt = stmt.order_by(case((late, 0), else_=1), case((late, Lead.next_step_due), else_=None))
     return stmt.order_by(Lead.created_at.desc(), Lead.id.desc())
 
 
@@ -293,8 +291,8 @@ def open_lead(session: Session, company_id: int, *, source: str, by: User,
     """
     now = now or utcnow()
     if source not in SOURCES:
-        raise _invalid("source", N_("Unknown lead source."))
-    note = _text(note, "note")
+        raise ValidationFailed.on("source", N_("Unknown lead source."))
+    note = fields.one_text("note", note)
     existing = open_lead_of(session, company_id)
     if existing is None:
         lead = _insert_lead(session, Lead(
@@ -332,8 +330,8 @@ def register_client(session: Session, executor: User, company_id: int, source: s
     access.require(executor, "lead.follow")
     now = now or utcnow()
     if source not in REGISTERED_SOURCES:
-        raise _invalid("source", N_("Pick self-developed, inbound, referral or other channel."))
-    note = _text(note, "note")
+        raise ValidationFailed.on("source", N_("Pick self-developed, inbound, referral or other channel."))
+    note = fields.one_text("note", note)
     company = session.get(Company, company_id)
     if company is None or company.merged_into_id is not None:
         raise NotFound(N_("No such company."))
@@ -485,7 +483,7 @@ def assign(session: Session, lead: Lead, executor: User, by: User, *, reason: st
     now = now or utcnow()
     if lead.status == LeadStatus.CLOSED.value:
         raise WrongLeadState(N_("This lead is closed."))
-    reason = _text(reason, "reason")
+    reason = fields.one_text("reason", reason)
     if lead.executor_id == executor.id and lead.assignments:
         return lead.assignments[-1]
     refusal = _refusal(session, executor, workdays.local_date(now), count_cap=not force)
@@ -631,7 +629,7 @@ def decline(session: Session, lead: Lead, executor: User, reason: str, *,
         raise NotYourLead(N_("This lead is not assigned to you."))
     if lead.status not in (LeadStatus.ASSIGNED.value, LeadStatus.ACCEPTED.value):
         raise WrongLeadState(N_("This lead is not with you."))
-    reason = _text(reason, "reason", required=True)
+    reason = fields.one_text("reason", reason, required=True)
     return _return_to_supervisor(session, lead, AssignmentKind.DECLINED, executor, now, reason)
 
 
@@ -674,9 +672,9 @@ def set_next_step(session: Session, lead: Lead, user: User, next_step: str | Non
         raise StaleEdit(N_("Someone else changed this lead. Reload it and try again."))
     if lead.status == LeadStatus.CLOSED.value:
         raise WrongLeadState(N_("This lead is closed."))
-    step = _text(next_step, "next_step", required=True)
+    step = fields.one_text("next_step", next_step, required=True)
     if due is None:
-        raise _invalid("next_step_due", N_("Give the date of the next step."))
+        raise ValidationFailed.on("next_step_due", N_("Give the date of the next step."))
     lead.next_step, lead.next_step_due = step, due
     session.flush()
     return lead
@@ -687,14 +685,14 @@ def close(session: Session, lead: Lead, user: User, reason: str, note: str | Non
     """Close a lead (won, lost, duplicate …)."""
     _require_follower_or_supervisor(lead, user)
     if reason not in CLOSE_REASONS:
-        raise _invalid("close_reason", N_("Pick a reason."))
+        raise ValidationFailed.on("close_reason", N_("Pick a reason."))
     if lead.status == LeadStatus.CLOSED.value:
         return lead
     lead.status = LeadStatus.CLOSED.value
     lead.close_reason = reason
     lead.closed_at = now or utcnow()
     if note:
-        lead.note = "\n".join(filter(None, [lead.note, _text(note, "note")]))
+        lead.note = "\n".join(filter(None, [lead.note, fields.one_text("note", note)]))
     session.flush()
     return lead
 
@@ -746,8 +744,8 @@ def resolve_conflict(session: Session, conflict: LeadConflict, by: User, decisio
     if conflict.status != "open":
         raise WrongLeadState(N_("This conflict was decided already."))
     if decision not in ("keep", "reassign", "dismiss"):
-        raise _invalid("decision", N_("Pick keep, reassign or dismiss."))
-    note = _text(note, "note")
+        raise ValidationFailed.on("decision", N_("Pick keep, reassign or dismiss."))
+    note = fields.one_text("note", note)
     if decision == "reassign":
         lead = conflict.lead
         requester = session.get(User, conflict.requested_by_id) if conflict.requested_by_id else None
@@ -883,7 +881,7 @@ def set_cap(session: Session, by: User, executor: User, cap: int | None) -> Exec
             session.flush()
         return None
     if cap < 0 or cap > 1000:
-        raise _invalid("daily_cap", N_("Between 0 and 1000."))
+        raise ValidationFailed.on("daily_cap", N_("Between 0 and 1000."))
     if row is None:
         row = ExecutorCap(user_id=executor.id, daily_cap=cap)
         session.add(row)
@@ -898,9 +896,9 @@ def add_absence(session: Session, by: User, executor: User, starts_on: date, end
     if by.id != executor.id:
         access.require(by, "lead.rules")
     if ends_on < starts_on:
-        raise _invalid("ends_on", N_("The last day is before the first."))
+        raise ValidationFailed.on("ends_on", N_("The last day is before the first."))
     row = ExecutorAbsence(user_id=executor.id, starts_on=starts_on, ends_on=ends_on,
-                          reason=_text(reason, "reason"), created_by_id=by.id)
+                          reason=fields.one_text("reason", reason), created_by_id=by.id)
     session.add(row)
     session.flush()
     return row

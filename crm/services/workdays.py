@@ -42,6 +42,17 @@ def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
 
 
+def week_start(day: date) -> date:
+    """Return the Monday of the day's week (weeks run Monday to Sunday)."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_bounds(day: date) -> tuple[datetime, datetime]:
+    """Return the UTC moments at which the day's Shanghai week (Monday–Sunday) begins and ends."""
+    monday = week_start(day)
+    return local_midnight(monday), local_midnight(monday + timedelta(days=7))
+
+
 @dataclass
 class WorkCalendar:
     """The working days and hours; built by `load` from the calendar table."""

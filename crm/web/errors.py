@@ -34,7 +34,7 @@ def domain_error_json(exc: DomainError):
     if exc.field:
         body["field"] = exc.field
     if isinstance(exc, ValidationFailed):
-        body["errors"] = {field: [gettext(m) for m in msgs] for field, msgs in exc.errors.items()}
+        body["errors"] = exc.messages(gettext)
     return jsonify(body), exc.status
 
 

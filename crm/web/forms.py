@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Generic, TypeVar
 
 from flask_babel import gettext
@@ -12,7 +13,7 @@ from wtforms import HiddenField, SelectField
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import Industry
+from crm.models import Exhibition, Industry
 from crm.services.errors import DomainError, ValidationFailed
 from crm.web import database
 from crm.web.errors import translate
@@ -29,10 +30,9 @@ class VersionedForm(FlaskForm):
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:
     """Show a service's error on the fields it names (or on the form)."""
     if isinstance(exc, ValidationFailed):
-        for name, messages in exc.errors.items():
+        for name, messages in exc.messages(gettext).items():
             target = getattr(form, name, None)
-            for message in messages:
-                text = gettext(message)
+            for text in messages:
                 if target is not None:
                     target.errors = list(target.errors) + [text]
                 else:
@@ -77,6 +77,26 @@ def industry_choices(blank: bool = True) -> list[tuple[str, str]]:
         select(Industry.id, Industry.name_zh, Industry.name_en)
         .where(Industry.active.is_(True)).order_by(Industry.sort_order, Industry.name_zh))
     items = [(str(i), zh) for i, zh, _en in rows]
+    return [("", "—")] + items if blank else items
+
+
+def exhibition_choices(blank: bool = True, *, opening_after: date | None = None,
+                       limit: int | None = None) -> list[tuple[str, str]]:
+    """The shows for a dropdown, newest first ("2026 上海国际汽车展 (2026-04-23)").
+
+    `opening_after`: only editions opening on or after that day (or without dates), the
+    soonest first. Plain rows, not ORM objects: a firm's history holds thousands of shows.
+    """
+    stmt = select(Exhibition.id, Exhibition.year, Exhibition.name_zh, Exhibition.starts_on)
+    if opening_after is not None:
+        stmt = (stmt.where(Exhibition.starts_on.is_(None) | (Exhibition.starts_on >= opening_after))
+                .order_by(Exhibition.starts_on.is_(None), Exhibition.starts_on, Exhibition.name_zh))
+    else:
+        stmt = stmt.order_by(Exhibition.starts_on.is_(None), Exhibition.starts_on.desc(),
+                             Exhibition.year.desc(), Exhibition.name_zh)
+    rows = database.session().execute(stmt.limit(limit))
+    items = [(str(i), f"{year} {name}" + (f" ({starts.isoformat()})" if starts else ""))
+             for i, year, name, starts in rows]
     return [("", "—")] + items if blank else items
 
 

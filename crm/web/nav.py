@@ -20,6 +20,15 @@ class NavItem:
 
 NAV = [
     NavItem("calls.index", _l("Calls"), ("call.work",)),
+    NavItem("desk.index", _l("My desk"), ("visit.plan",)),
+    NavItem("leads.index", _l("Leads"), ("lead.view",)),
+    NavItem("visits.index", _l("Visits"), ("visit.view",)),
+    NavItem("call_lists.index", _l("Call lists"), ("call_list.manage",)),
+    NavItem("dashboards.index", _l("Dashboards"), ("call.dashboard",)),
+    NavItem("design.index", _l("Design"), ("design.view",)),
+    NavItem("materials.index", _l("Materials"), ("materials.view",)),
+    NavItem("intel.index", _l("Field intelligence"), ("intel.view",)),
+    NavItem("weekly.index", _l("Monday meeting"), ("weekly.view",)),
     NavItem("exhibitions.index", _l("Shows"), ("exhibition.view",)),
     NavItem("contacts.index", _l("Contacts"), ("company.view",)),
     NavItem("pavilions.index", _l("Pavilions"), ("pavilion.view",)),
@@ -29,6 +38,8 @@ NAV = [
     NavItem("imports.index", _l("Imports"), ("import.run",)),
     NavItem("review.index", _l("Review"), ("review.decide",)),
     NavItem("crawls.index", _l("Crawls"), ("crawl.manage",)),
+    NavItem("assignment.index", _l("Assignment"), ("lead.rules",)),
+    NavItem("jobs.index", _l("Jobs"), ("jobs.manage",)),
     NavItem("admin.index", _l("Admin"), ("admin.users", "admin.taxonomy", "audit.view")),
 ]
 

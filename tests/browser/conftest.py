@@ -46,9 +46,10 @@ def live_db(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_server(live_db):
+def live_server(live_db, tmp_path_factory):
     url, _ = live_db
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "browser-test",
+                      "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -51,5 +51,8 @@ def test_company_page_fits_a_phone_screen(phone_page, live_server, db):
     _login(phone_page, live_server)
     phone_page.goto(live_server + "/companies/?q=海尔")
     phone_page.get_by_role("link", name="青岛海尔股份有限公司").click()
+    # Measure the company page once it is there, not the list it is leaving.
+    expect(phone_page.locator("h2")).to_contain_text("青岛海尔股份有限公司")
+    phone_page.wait_for_load_state("load")
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 400, f"page is {width}px wide on a 390px phone"

@@ -139,3 +139,57 @@ def test_show_driven_list_is_built_once_weeks_before_from_the_last_edition(sessi
 def test_a_show_without_an_earlier_edition_gets_no_list(session):
     factories.exhibition(session, "首届测试展", 2026, starts_on=date(2026, 3, 20))
     assert call_lists.build_show_driven_lists(session, date(2026, 3, 1), 4, now=NOW) == []
+
+
+# --- what the call-list pages read ----------------------------------------------------------
+
+def test_preview_first_matches_the_list_build_makes(session, sup, show, make_user):
+    last, _, made = show
+    f = call_lists.ListFilters(exhibition_id=last.id)
+    shown = call_lists.preview_first(session, sup, f, priority=["area"], show=2, now=NOW)
+    assert (shown.total, shown.already_queued) == (4, 0)
+    assert [c.id for c in shown.first] == [made["big_special"].id, made["key_raw"].id]
+    built = call_lists.build_list(session, sup, "面积", call_lists.ListFilters(exhibition_id=last.id),
+                                  priority=["area"], now=NOW)
+    assert _order(session, built.call_list)[:2] == [c.id for c in shown.first]
+    again = call_lists.preview_first(session, sup, call_lists.ListFilters(exhibition_id=last.id),
+                                     now=NOW)
+    assert (again.total, again.already_queued, again.first) == (0, 4, [])
+    with pytest.raises(ValidationFailed) as bad:
+        call_lists.preview_first(session, sup, f, priority=["area", "area"])
+    assert bad.value.field == "priority"
+    with pytest.raises(ValidationFailed) as bad_owner:
+        call_lists.preview_first(session, sup, f, owner_id=make_user("executor").id)
+    assert bad_owner.value.field == "owner_id"
+    with pytest.raises(Forbidden):
+        call_lists.preview_first(session, make_user("telesales"), f)
+
+
+def test_progress_of_items_with_their_last_call_and_owner_choices(session, sup, show, make_user):
+    last, _, made = show
+    calls.seed_outcomes(session)
+    tele = make_user("telesales", display_name="王芳")
+    make_user("executor")
+    inactive = make_user("telesales", active=False)
+    one = call_lists.build_list(session, sup, "一", call_lists.ListFilters(
+        exhibition_id=last.id, booth_types=["special"]), now=NOW)
+    two = call_lists.build_list(session, sup, "二", call_lists.ListFilters(exhibition_id=last.id),
+                                now=NOW)
+    claim = calls.claim_next(session, tele, NOW)
+    calls.log_outcome(session, claim.item_id, tele, "no_answer", now=NOW)
+    progress = call_lists.progress_of(session, [one.call_list.id, two.call_list.id])
+    assert progress[one.call_list.id] == call_lists.progress(session, one.call_list.id)
+    assert progress[one.call_list.id]["callback"] == 1  # no answer: retried later
+    assert progress[one.call_list.id]["queued"] == 1
+    assert sum(progress[two.call_list.id].values()) == 2
+    page = call_lists.list_items(session, one.call_list)
+    assert [r.item.company_id for r in page.items] == [made["big_special"].id,
+                                                        made["small_special"].id]
+    assert page.items[0].last_call.user.display_name == "王芳"
+    assert page.items[0].last_call.outcome == "no_answer" and page.items[1].last_call is None
+    waiting = call_lists.list_items(session, one.call_list, status="queued")
+    assert [r.item.company_id for r in waiting.items] == [made["small_special"].id]
+    assert waiting.total == 1
+    owners = call_lists.owner_choices(session)
+    assert tele in owners and sup in owners and inactive not in owners
+    assert all(u.role in ("telesales", "market_supervisor") for u in owners)

@@ -243,3 +243,21 @@ def test_existing_users_are_kept(db):
     admin = db.scalars(select(User).where(User.username == "admin")).one()
     assert admin.password_hash == "kept"
     assert summary.users == 10
+
+
+def test_demo_shows_design_requests_materials_and_field_intel(loaded):
+    from crm.models import DesignRequest, FieldIntel, MailingTask
+    from crm.services import demo_design_intel, workdays
+    from crm.services import design_requests as dr
+    from crm.db import utcnow
+
+    session, _summary, _ = loaded
+    rows = {r.status: r for r in session.scalars(select(DesignRequest))}
+    today = workdays.local_date(utcnow())
+    assert rows["delivered"].proposals and not dr.is_missed(rows["delivered"], today)
+    missed = rows["open"]
+    assert dr.is_missed(missed, today) and missed.explanation
+    assert session.scalar(select(func.count(MailingTask.id)).where(
+        MailingTask.status == "sent", MailingTask.tracking_no.is_not(None))) >= 1
+    assert session.scalars(select(FieldIntel)).one().company_names
+    assert demo_design_intel.load(session) == {}  # once only

@@ -8,7 +8,7 @@ from crm.models import (
     AuditEntry, Company, CompanyAlias, CompanyEmail, CompanyKindLink, CompanyPhone, Contact,
     CompanyMatchKey, NonMatch, Participation, ReviewItem,
 )
-from crm.services import companies, matching, merging
+from crm.services import matching, merging
 from crm.services.errors import Conflict, ValidationFailed
 from tests import factories
 

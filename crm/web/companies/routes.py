@@ -15,7 +15,7 @@ from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, Media
 from crm.services import access, audit, companies
 from crm.web import database
 from crm.web.companies.forms import AliasForm, CompanyForm
-from crm.web.forms import industry_choices, optional_int, submit
+from crm.web.forms import exhibition_choices, industry_choices, optional_int, submit
 from crm.web.security import permission_required, visible_users
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -50,10 +50,10 @@ def index():
     s = database.session()
     page = companies.find(s, current_user, _filters(), page=optional_int(request.args.get("page")) or 1,
                           per_page=current_app.config["PAGE_SIZE"])
-    exhibitions = s.scalars(select(Exhibition).order_by(Exhibition.year.desc(), Exhibition.name_zh)).all()
-    template = "companies/_rows.html" if request.headers.get("HX-Request") else "companies/index.html"
-    return render_template(template, page=page, industries=industry_choices(),
-                           exhibitions=exhibitions, owners=visible_users())
+    if request.headers.get("HX-Request"):  # the live search asks for the rows only
+        return render_template("companies/_rows.html", page=page)
+    return render_template("companies/index.html", page=page, industries=industry_choices(),
+                           exhibitions=exhibition_choices(blank=False), owners=visible_users())
 
 
 @bp.get("/export.xlsx")

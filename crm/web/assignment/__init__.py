@@ -1,0 +1,1 @@
+"""Assignment administration: the rules that hand leads out, daily caps and absences."""

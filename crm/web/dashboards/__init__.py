@@ -1,0 +1,1 @@
+"""Telesales and supervisor dashboards: calls, reach, outcomes, leads and visits per week."""

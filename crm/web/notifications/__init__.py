@@ -1,0 +1,1 @@
+"""In-app notifications: the bell in the top bar and the list of one's notifications."""
