@@ -1418,6 +1418,7 @@ ZH: dict[str, str] = {
     'due %(d)s': '%(d)s 到期',
     'no explanation yet': '尚未说明',
     'visited by %(name)s': '由 %(name)s 代访',
+    "Show: type a name or year": "展会：输入名称或年份",
 }
 
 

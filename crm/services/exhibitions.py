@@ -381,6 +381,26 @@ def company_options(session: Session, user: User, query: str = "", *, kind: str 
     return [(cid, zh or en or f"#{cid}") for cid, zh, en in rows]
 
 
+def exhibition_options(session: Session, query: str = "", limit: int = 20) -> list[tuple[int, str]]:
+    """Return (id, "year name") of shows matching what was typed, newest first, for a picker.
+
+    Every word must match the Chinese or English name, or be the year ("2025 家具").
+    """
+    stmt = select(Exhibition.id, Exhibition.year, Exhibition.name_zh)
+    query = (query or "").strip()
+    if fields.as_id(query) is not None:
+        stmt = stmt.where(Exhibition.id == fields.as_id(query))
+    else:
+        for word in query.lower().split()[:5]:
+            named = or_(func.lower(Exhibition.name_zh).contains(word, autoescape=True),
+                        func.lower(Exhibition.name_en).contains(word, autoescape=True))
+            stmt = stmt.where(or_(named, Exhibition.year == int(word)) if word.isdigit()
+                              and len(word) == 4 else named)
+    rows = session.execute(stmt.order_by(Exhibition.starts_on.is_(None), Exhibition.starts_on.desc(),
+                                         Exhibition.year.desc(), Exhibition.id.desc()).limit(limit))
+    return [(eid, f"{year} {name}") for eid, year, name in rows]
+
+
 def company_name(session: Session, user: User, company_id: int | None) -> str | None:
     """The name of a company the user sees, to label a picked id."""
     if not company_id:

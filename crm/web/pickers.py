@@ -57,6 +57,7 @@ SOURCES: dict[str, Callable[[str], list[tuple[int, str]]]] = {
     "venue_operators": _companies(CompanyKind.VENUE_OPERATOR.value),
     "venues": lambda q: venues.options(database.session(), q, OPTION_LIMIT),
     "pavilions": lambda q: pavilions.options(database.session(), q, OPTION_LIMIT),
+    "exhibitions": lambda q: exhibitions.exhibition_options(database.session(), q, OPTION_LIMIT),
 }
 # Short reference lists are offered in full before anything is typed; company lists
 # only after typing (there may be hundreds of thousands).

@@ -47,3 +47,26 @@ def test_invalid_credit_code_names_the_field_and_keeps_input(session, make_user,
     body = response.get_data(as_text=True)
     assert 'data-field="credit_code"' in body
     assert 'value="深圳测试科技有限公司"' in body
+
+
+def test_show_filter_is_a_picker_offering_the_latest_shows(session, make_user, login, client):
+    from datetime import date
+
+    from crm.services import exhibitions
+
+    old = factories.exhibition(session, "中国国际家具博览会", 2014, starts_on=date(2014, 9, 9))
+    new = factories.exhibition(session, "中国国际家具博览会", 2026, starts_on=date(2026, 9, 9))
+    furniture = factories.company(session, "东莞甲家具有限公司")
+    factories.participation(session, furniture, old, booth_no="A1")
+    factories.company(session, "东莞乙家具有限公司")
+    login(make_user("market_supervisor", "mkt1"))
+    page = client.get("/companies/").get_data(as_text=True)
+    assert 'data-picker="exhibitions"' in page and f'<option value="{new.id}">' in page
+    # Typing finds any show, old ones too, by words of the name and the year.
+    assert exhibitions.exhibition_options(session, "家具 2014") == [(old.id, "2014 中国国际家具博览会")]
+    found = client.get("/exhibitions/lookup/exhibitions", query_string={"q": "2014 家具"})
+    assert f'value="{old.id}"' in found.get_data(as_text=True)
+    # A chosen show filters the list and stays offered with its name.
+    listed = client.get("/companies/", query_string={"exhibition": old.id}).get_data(as_text=True)
+    assert "东莞甲家具有限公司" in listed and "东莞乙家具有限公司" not in listed
+    assert f'<option value="{old.id}">2014 中国国际家具博览会</option>' in listed

@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from crm.db import utcnow
 from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, MediaProfile, Participation
-from crm.services import access, audit, companies
-from crm.web import database
+from crm.services import access, audit, companies, exhibitions
+from crm.web import database, pickers
 from crm.web.companies.forms import AliasForm, CompanyForm
-from crm.web.forms import exhibition_choices, industry_choices, optional_int, submit
+from crm.web.forms import industry_choices, optional_int, submit
 from crm.web.security import permission_required, visible_users
 
 bp = Blueprint("companies", __name__, url_prefix="/companies")
@@ -52,8 +52,14 @@ def index():
                           per_page=current_app.config["PAGE_SIZE"])
     if request.headers.get("HX-Request"):  # the live search asks for the rows only
         return render_template("companies/_rows.html", page=page)
+    # The show filter is a picker: the latest shows are offered, others found by typing.
+    chosen = optional_int(request.args.get("exhibition"))
+    picked = exhibitions.exhibition_options(s, str(chosen)) if chosen else []
+    offered = picked + [o for o in exhibitions.exhibition_options(s, limit=pickers.OPTION_LIMIT)
+                        if not picked or o[0] != picked[0][0]]
     return render_template("companies/index.html", page=page, industries=industry_choices(),
-                           exhibitions=exhibition_choices(blank=False), owners=visible_users())
+                           exhibitions=offered, exhibition_label=picked[0][1] if picked else None,
+                           owners=visible_users())
 
 
 @bp.get("/export.xlsx")
