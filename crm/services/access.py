@@ -1,6 +1,8 @@
 """Who may do what, and which rows each user sees: the one place these rules live."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
@@ -105,10 +107,13 @@ def company_scope(user: User) -> ColumnElement[bool]:
     return not_merged & or_(unassigned, Company.owner_id == user.id)
 
 
-def visible_company(session: Session, user: User, company_id: int) -> Company:
-    """Load a company the user may see, or raise NotFound (never reveal it exists)."""
+def visible_company(session: Session, user: User, company_id: int, *options: Any) -> Company:
+    """Load a company the user may see, or raise NotFound (never reveal it exists).
+
+    `options`: loader options for what the caller will read (e.g. `joinedload(...)`).
+    """
     company = session.scalars(
-        select(Company).where(Company.id == company_id, company_scope(user))
+        select(Company).where(Company.id == company_id, company_scope(user)).options(*options)
     ).first()
     if company is None:
         raise NotFound(N_("No such company."))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crm.db import utcnow
 from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, MediaProfile, Participation
@@ -87,7 +87,12 @@ def export():
 @login_required
 def show(company_id: int):
     s = database.session()
-    company = access.visible_company(s, current_user, company_id)
+    # The hub shows it all: load the record's parts with it, not one query per section.
+    company = access.visible_company(
+        s, current_user, company_id, joinedload(Company.industry), joinedload(Company.owner),
+        selectinload(Company.aliases), selectinload(Company.phones),
+        selectinload(Company.emails), selectinload(Company.contacts))
+    kinds = company.kind_values
     participations = s.scalars(
         select(Participation).where(Participation.company_id == company.id)
         .options(selectinload(Participation.exhibition), selectinload(Participation.pavilion))
@@ -97,7 +102,9 @@ def show(company_id: int):
                         .order_by(AuditEntry.id.desc()).limit(100)).all()
     return render_template(
         "companies/show.html", company=company, participations=participations, history=history,
-        competitor=s.get(CompetitorProfile, company.id), media=s.get(MediaProfile, company.id),
+        # A profile belongs to a company of that kind (crm/services/profiles.py).
+        competitor=s.get(CompetitorProfile, company.id) if "competitor" in kinds else None,
+        media=s.get(MediaProfile, company.id) if "media" in kinds else None,
         alias_form=AliasForm(version=company.version),
         may_edit=access.may_edit_company(current_user, company))
 
