@@ -163,6 +163,13 @@ def open_lead_of(session: Session, company_id: int) -> Lead | None:
     return session.scalars(_OPEN_LEAD_OF, {"p_company": company_id}).first()
 
 
+def visible_open_lead(session: Session, user: User, company_id: int) -> Lead | None:
+    """Return the company's open lead if the user may see it (one query)."""
+    return session.scalars(select(Lead).where(
+        Lead.company_id == company_id, Lead.status.in_(OPEN_STATUSES),
+        lead_scope(user))).first()
+
+
 def lead_scope(user: User) -> ColumnElement[bool]:
     """The WHERE clause of the leads a user may see.
 

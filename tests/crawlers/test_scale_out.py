@@ -31,7 +31,9 @@ def redis_server():
 def test_two_workers_share_one_queue_and_fetch_every_page_once(crawl_db, sources_dir, site,
                                                                redis_server):
     job = f"test-{uuid.uuid4().hex[:8]}"
-    site.delay = 0.1  # slow enough that both workers get their share
+    # Slow enough that both workers get their share even when the machine is busy: each
+    # polls the shared queue about once a second, and a worker takes two pages at a time.
+    site.delay = 0.3
     env = crawl_env(crawl_db, sources_dir, REDIS_URL=REDIS_URL)
     command = [sys.executable, "-m", "scrapy", "crawl", "scale_directory",
                "-a", f"base_url={site.base}/", "-s", f"CRAWL_JOB={job}",

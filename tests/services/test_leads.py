@@ -220,6 +220,12 @@ def test_lead_visibility_by_role(session, people):
     timeline = leads.timeline(session, lead)
     assert [e.kind for e in timeline][-1] == "created"
     assert any(e.kind == "assignment" for e in timeline)
+    # The company page's open lead: the same rule, in one query.
+    company_id = lead.company_id
+    assert leads.visible_open_lead(session, people["a"], company_id) is lead
+    assert leads.visible_open_lead(session, people["b"], company_id) is None
+    leads.close(session, lead, people["sup"], "lost", now=NOW)
+    assert leads.visible_open_lead(session, people["a"], company_id) is None
 
 
 def test_the_demo_shows_the_lead_flow(tmp_path):

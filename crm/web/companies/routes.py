@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from crm.db import utcnow
 from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, MediaProfile, Participation
@@ -95,10 +95,11 @@ def show(company_id: int):
     kinds = company.kind_values
     participations = s.scalars(
         select(Participation).where(Participation.company_id == company.id)
-        .options(selectinload(Participation.exhibition), selectinload(Participation.pavilion))
-        .join(Exhibition).order_by(Exhibition.year.desc(), Exhibition.starts_on.desc())).all()
+        .join(Participation.exhibition)
+        .options(contains_eager(Participation.exhibition), joinedload(Participation.pavilion))
+        .order_by(Exhibition.year.desc(), Exhibition.starts_on.desc())).all()
     history = s.scalars(select(AuditEntry).where(AuditEntry.company_id == company.id)
-                        .options(selectinload(AuditEntry.user))
+                        .options(joinedload(AuditEntry.user))
                         .order_by(AuditEntry.id.desc()).limit(100)).all()
     return render_template(
         "companies/show.html", company=company, participations=participations, history=history,

@@ -403,14 +403,8 @@ def attribution_panel(company: Company) -> dict | None:
                 continue
     coops = (attribution.cooperations_before(s, company, utcnow())
              if access.can(current_user, "attribution.view") else [])
-    open_lead = leads.open_lead_of(s, company.id)
-    if open_lead is not None and access.can(current_user, "lead.view"):
-        try:
-            open_lead = leads.visible_lead(s, current_user, open_lead.id)
-        except NotFound:
-            open_lead = None
-    else:
-        open_lead = None
+    open_lead = (leads.visible_open_lead(s, current_user, company.id)
+                 if access.can(current_user, "lead.view") else None)
     return {"attributions": rows, "cooperations": coops[::-1], "open_lead": open_lead,
             "override_form": OverrideForm(prefix="override"),
             "cooperation_form": CooperationForm(prefix="coop")}
