@@ -37,9 +37,3 @@ class ReviewForm(FlaskForm):
 
 class FlagForm(FlaskForm):
     company_id = HiddenField()
-
-
-class OtherChannelForm(FlaskForm):
-    company_id = IdField(_l("Company"), source="companies")
-    note = TextAreaField(_l("How the client came to us"), validators=[Length(max=5000)])
-

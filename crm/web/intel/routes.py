@@ -7,14 +7,15 @@ translate HTTP.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from crm.models import IntelStatus, LeadSource
-from crm.services import access, field_intel, leads
+from crm.services import access, field_intel
 from crm.services.errors import N_, ValidationFailed
 from crm.web import database, uploads
+from crm.web.leads.routes import register_page
 from crm.web.design.routes import _exhibition_choices as exhibition_choices
 from crm.web.forms import optional_int, submit
 from crm.web.intel.forms import (
@@ -22,7 +23,6 @@ from crm.web.intel.forms import (
     STATUS_LABELS,
     FlagForm,
     IntelForm,
-    OtherChannelForm,
     ReviewForm,
 )
 from crm.web.pickers import picker_context
@@ -136,30 +136,5 @@ def download(intel_id: int, file_id: int):
 @permission_required("lead.follow")
 def other_channel():
     """Register a client from another channel (其他途径): it becomes the executor's lead."""
-    form = OtherChannelForm()
+    return register_page(fixed_source=LeadSource.OTHER_CHANNEL.value)
 
-    def action(s):
-        company_id = form.company_id.id_value
-        if company_id is None:
-            exc = ValidationFailed({"company_id": [N_("Pick the company.")]})
-            exc.field = "company_id"
-            raise exc
-        return leads.register_client(s, current_user, company_id,
-                                     LeadSource.OTHER_CHANNEL.value, note=form.note.data)
-
-    if saved := submit(form, action):
-        result = saved.value
-        if result.conflict is not None:
-            flash(_("Another executor already follows this company. A conflict was raised: "
-                    "the supervisor will decide who follows it."), "info")
-            return redirect(url_for("intel.index"), 303)
-        if result.existing is not None:
-            flash(_("You already follow this company."), "info")
-        else:
-            flash(_("Client registered: you follow it now."), "success")
-        if "leads.show" in current_app.view_functions:
-            return redirect(url_for("leads.show", lead_id=result.lead.id), 303)
-        return redirect(url_for("intel.index"), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("intel/other_channel.html", form=form,
-                           pickers=picker_context(form.company_id)), status

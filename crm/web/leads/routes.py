@@ -308,7 +308,15 @@ def auto_assign(lead_id: int):
 @bp.route("/register", methods=["GET", "POST"])
 @permission_required("lead.follow")
 def register():
+    return register_page()
+
+
+def register_page(fixed_source: str | None = None):
+    """The client-registration form; `fixed_source` serves pages for one source only
+    (the field-intelligence page registers other-channel clients through it)."""
     form = RegisterForm()
+    if fixed_source is not None:
+        form.source.data = fixed_source
     if request.method == "GET" and request.args.get("company_id"):
         form.company_id.data = request.args["company_id"][:20]
 
@@ -331,7 +339,7 @@ def register():
             flash(_("Client registered: you follow it now."), "success")
         return redirect(url_for("leads.show", lead_id=result.lead.id), 303)
     status = 422 if request.method == "POST" else 200
-    return render_template("leads/register.html", form=form,
+    return render_template("leads/register.html", form=form, fixed_source=fixed_source,
                            pickers=picker_context(form.company_id)), status
 
 
