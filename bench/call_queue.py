@@ -121,12 +121,13 @@ def build(items: int, workers: int) -> dict[str, Any]:
 
 
 def reset(list_id: int) -> None:
-    """Put every item back in the queue and forget the calls, leads and tasks of a run."""
+    """Put every item back in the queue and forget the calls, leads and tasks of a run
+    (CASCADE: and whatever later features hang off them, e.g. design requests)."""
     import psycopg
 
     with psycopg.connect(url_for(PG_DATABASE)) as conn:
         conn.execute("TRUNCATE calls, leads, lead_assignments, lead_conflicts, mailing_tasks, "
-                     "client_attributions, audit_log")
+                     "client_attributions, audit_log CASCADE")
         conn.execute("UPDATE call_items SET status = 'queued', attempts = 0, claimed_by_id = NULL, "
                      "claimed_at = NULL, claim_expires_at = NULL, ready_at = NULL, "
                      "callback_at = NULL, callback_user_id = NULL, last_outcome = NULL, "

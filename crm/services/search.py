@@ -211,6 +211,12 @@ def _companies_upto(session: Session, token: str, limit: int) -> list[int]:
                                 .where(_prefix_range(token)).limit(limit)))
 
 
+def _count_upto(session: Session, token: str, limit: int) -> int:
+    """How many terms start with token, counting no further than `limit` (in the database)."""
+    first = select(CompanySearchTerm.company_id).where(_prefix_range(token)).limit(limit)
+    return session.scalar(select(func.count()).select_from(first.subquery())) or 0
+
+
 def plan(session: Session, query: str) -> Match | None:
     """Parse the query and pick the token that matches fewest terms to drive; None if empty."""
     tokens = list(dict.fromkeys(query_tokens(query)))
@@ -221,15 +227,20 @@ def plan(session: Session, query: str) -> Match | None:
     counted = [t for t in tokens if t not in boilerplate] or tokens
     limit = PROBE_ROWS
     found = {t: _companies_upto(session, t, limit) for t in counted}
-    if len(counted) > 1 and min(len(ids) for ids in found.values()) >= limit:
+    counts = {t: len(ids) for t, ids in found.items()}
+    if len(counted) > 1 and min(counts.values()) >= limit:
         # Every word is common ("Shanghai Xinheng Toys Technology"): look further to find
         # the least common ones, since the driver's matches are each probed for the others.
+        # Counted in the database; only the two least common words' companies are fetched
+        # (tens of thousands of ids of "shanghai" would cost more than the search).
         limit = DEEP_PROBE_ROWS
-        found = {t: _companies_upto(session, t, limit) for t in counted}
-    ordered = sorted(counted, key=lambda t: (len(found[t]), -len(t)))
+        counts = {t: _count_upto(session, t, limit) for t in counted}
+        rarest = [t for t in sorted(counted, key=counts.__getitem__) if counts[t] < limit]
+        found = {t: _companies_upto(session, t, limit) for t in rarest[:2]}
+    ordered = sorted(counted, key=lambda t: (counts[t], -len(t)))
     boilerplate_ = tuple(t for t in tokens if t not in counted)
     seek = session.get_bind().dialect.name == "sqlite"
-    complete = {t: set(ids) for t, ids in found.items() if len(ids) < limit}
+    complete = {t: set(ids) for t, ids in found.items() if counts[t] < limit}
     if len(complete) >= 2:
         # Two or more words were read in full: intersect them here rather than probe each
         # of the first word's companies for the others (random reads, slow when cold).
@@ -237,7 +248,7 @@ def plan(session: Session, query: str) -> Match | None:
         others = tuple(t for t in ordered if t not in complete) + boilerplate_
         return Match(ordered[0], others, True, seek, tuple(sorted(common)))
     return Match(ordered[0], tuple(ordered[1:]) + boilerplate_,
-                 len(found[ordered[0]]) < PROBE_ROWS, seek)
+                 counts[ordered[0]] < PROBE_ROWS, seek)
 
 
 def reindex(session: Session, company_ids: Iterable[int]) -> None:

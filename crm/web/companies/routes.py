@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from crm.db import utcnow
 from crm.models import AuditEntry, Company, CompetitorProfile, Exhibition, MediaProfile, Participation
@@ -87,11 +87,7 @@ def export():
 @login_required
 def show(company_id: int):
     s = database.session()
-    # The hub shows it all: load the record's parts with it, not one query per section.
-    company = access.visible_company(
-        s, current_user, company_id, joinedload(Company.industry), joinedload(Company.owner),
-        selectinload(Company.aliases), selectinload(Company.phones),
-        selectinload(Company.emails), selectinload(Company.contacts))
+    company = companies.hub(s, current_user, company_id)
     kinds = company.kind_values
     participations = s.scalars(
         select(Participation).where(Participation.company_id == company.id)

@@ -413,9 +413,12 @@ def attribution_panel(company: Company) -> dict | None:
              if access.can(current_user, "attribution.view") else [])
     open_lead = (leads.visible_open_lead(s, current_user, company.id)
                  if access.can(current_user, "lead.view") else None)
+    # The forms only for who may use them (the page is opened far more often than edited).
     return {"attributions": rows, "cooperations": coops[::-1], "open_lead": open_lead,
-            "override_form": OverrideForm(prefix="override"),
-            "cooperation_form": CooperationForm(prefix="coop")}
+            "override_form": (OverrideForm(prefix="override")
+                              if access.can(current_user, "attribution.override") else None),
+            "cooperation_form": (CooperationForm(prefix="coop")
+                                 if access.can(current_user, "cooperation.edit") else None)}
 
 
 @bp.post("/attributions/<int:attribution_id>/override")
