@@ -1026,12 +1026,16 @@ class _Ingest:
 
 
 def _insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows of plain text and numbers through the driver's executemany.
+    """Insert rows of plain values through the driver: COPY on PostgreSQL, else executemany.
 
     The search terms and match keys are most of what an import writes; skipping
-    SQLAlchemy's per-row parameter processing halves their cost.
+    SQLAlchemy's per-row parameter processing halves their cost, and PostgreSQL's COPY
+    takes them several times faster than row-by-row INSERTs.
     """
     if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
@@ -1083,11 +1087,23 @@ def _insert_rows(conn, table, rows: list[dict[str, Any]]) -> None:
             value = default(None) if callable(default) else default
             out.append(plain(value))
         values.append(tuple(out))
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, columns, values)
+        return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(f'"{c}"' for c in columns)
     sql = (f'INSERT INTO "{table.name}" ({quoted}) '
            f"VALUES ({', '.join(mark for _ in columns)})")
     conn.exec_driver_sql(sql, values)
+
+
+def _copy(conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows into a PostgreSQL table inside the connection's current transaction."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
