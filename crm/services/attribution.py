@@ -35,7 +35,7 @@ from crm.models import (
     User,
 )
 from crm.models.leads import ContactKind
-from crm.services import audit, workdays
+from crm.services import audit, merging, workdays
 from crm.services.errors import N_, Forbidden, NotFound, ValidationFailed
 
 RULE = ("old if the company had a cooperation signed before the first contact "
@@ -51,14 +51,7 @@ SOURCES = tuple(s.value for s in LeadSource)
 
 def _company_ids(session: Session, company: Company) -> list[int]:
     """The company and every company merged into it (their history is its history)."""
-    ids = [company.id]
-    frontier = [company.id]
-    while frontier:
-        found = list(session.scalars(select(Company.id).where(
-            Company.merged_into_id.in_(frontier))))
-        frontier = [i for i in found if i not in ids]
-        ids.extend(frontier)
-    return ids
+    return [company.id, *merging.merged_ids(session, company.id)]
 
 
 def cooperations_before(session: Session, company: Company, at: datetime) -> list[Cooperation]:
