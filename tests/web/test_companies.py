@@ -1,3 +1,4 @@
+from crm.services import companies as companies_service
 from tests import factories
 
 
@@ -70,3 +71,38 @@ def test_show_filter_is_a_picker_offering_the_latest_shows(session, make_user, l
     listed = client.get("/companies/", query_string={"exhibition": old.id}).get_data(as_text=True)
     assert "东莞甲家具有限公司" in listed and "东莞乙家具有限公司" not in listed
     assert f'<option value="{old.id}">2014 中国国际家具博览会</option>' in listed
+
+
+def test_company_page_shows_every_part_of_the_record(session, make_user, login, client):
+    c = factories.company(session, "上海恒泰精密机械有限公司", name_en="Hengtai Precision",
+                          phones=["021-58881234", "13812345678"],
+                          emails=["sales@hengtai.example", "info@hengtai.example"],
+                          kinds=["exhibitor", "agent"])
+    companies_service.remember_alias(c, "恒泰精密", "2025 会刊")
+    factories.contact(session, c, "李娜", mobile="13900001111", email="lina@hengtai.example")
+    factories.contact(session, c, "张伟", title="销售经理")
+    show = factories.exhibition(session, "中国国际机床展览会", 2026)
+    factories.participation(session, c, show, booth_no="E2-101", hall="E2")
+    session.flush()
+    session.expire_all()  # the page loads the record itself, not what the test holds
+    login(make_user("general_manager"))
+    page = client.get(f"/companies/{c.id}").get_data(as_text=True)
+    assert "Hengtai Precision" in page and "恒泰精密" in page and "2025 会刊" in page
+    assert 'href="tel:+862158881234"' in page and 'href="tel:+8613812345678"' in page
+    assert page.index("sales@hengtai.example") < page.index("info@hengtai.example")
+    assert page.index("李娜") < page.index("张伟") and "销售经理" in page
+    assert ">13900001111</a>" in page
+    assert "E2-101" in page and "中国国际机床展览会" in page
+    # The kinds, sorted, each as a tag.
+    assert ('<span class="tag">Agent / trading company</span><span class="tag">Exhibitor</span>'
+            in page)
+
+
+def test_company_page_of_a_merged_away_company_is_not_found(session, make_user, login, client):
+    survivor = factories.company(session, "上海甲有限公司")
+    gone = factories.company(session, "上海甲有限责任公司")
+    gone.merged_into_id = survivor.id
+    session.flush()
+    login(make_user("general_manager"))
+    assert client.get(f"/companies/{gone.id}").status_code == 404
+    assert client.get(f"/companies/{survivor.id}").status_code == 200
