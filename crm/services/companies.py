@@ -20,14 +20,19 @@ from crm.models import (
     CompanyEmail,
     CompanyKind,
     CompanyKindLink,
+    ClientAttribution,
     CompanyPhone,
     CompetitorProfile,
     Contact,
+    Cooperation,
     Industry,
+    Lead,
     MediaProfile,
+    Merge,
     Participation,
     User,
 )
+from crm.models.leads import OPEN_LEAD_STATUSES
 from crm.services import access, names, phones, search
 from crm.services.errors import Conflict, N_, StaleEdit, ValidationFailed
 from crm.services.paging import COUNT_CAP, Page, page_of_ids, paginate
@@ -269,6 +274,38 @@ def hub(session: Session, user: User, company_id: int) -> Company:
         set_committed_value(company, rel,
                             list(session.scalars(stmt, {"p_company": company.id})))
     return company
+
+
+@dataclass(frozen=True)
+class Activity:
+    """Whether the company page's side panels have anything to show, known in one round
+    trip: most companies have no merges, leads or cooperations, and each panel costs
+    a query or two only to find that out."""
+
+    merged_from: bool  # merges into this company (the "merged from" list)
+    merged_children: bool  # companies merged into it: their history is its history
+    attributions: bool
+    cooperations: bool  # of the company itself
+    open_lead: bool  # of anyone's (the panel then applies the user's visibility)
+
+    @classmethod
+    def everything(cls) -> Activity:
+        return cls(True, True, True, True, True)
+
+
+_p_company = bindparam("p_company")
+_ACTIVITY = select(
+    exists().where(Merge.survivor_id == _p_company),
+    exists().where(Company.merged_into_id == _p_company),
+    exists().where(ClientAttribution.company_id == _p_company),
+    exists().where(Cooperation.company_id == _p_company),
+    exists().where(Lead.company_id == _p_company,
+                   Lead.status.in_([s.value for s in OPEN_LEAD_STATUSES])))
+
+
+def activity(session: Session, company_id: int) -> Activity:
+    """What the side panels of the company's page have to show (see Activity)."""
+    return Activity(*(bool(v) for v in session.execute(_ACTIVITY, {"p_company": company_id}).one()))
 
 
 def data_of(company: Company) -> CompanyData:

@@ -124,3 +124,18 @@ def test_override_needs_csrf(world, session, csrf_app):
     assert c.post(url, data=dict(data, **{"override-csrf_token": token})).status_code == 303
     session.refresh(world["row"])
     assert world["row"].classification == "new"
+
+
+def test_cooperations_of_a_merged_company_show_on_the_survivor(session, make_user, login, client):
+    from crm.services import merging
+
+    survivor = factories.company(session, "宁波乙机械有限公司")
+    twin = factories.company(session, "宁波乙机械设备有限公司")
+    factories.cooperation(session, twin, date(2023, 5, 6), reference="HT-2023-0506")
+    merging.merge(session, survivor.id, twin.id)
+    login(make_user("general_manager"))
+    page = client.get(f"/companies/{survivor.id}").get_data(as_text=True)
+    assert "HT-2023-0506" in page
+    quiet = factories.company(session, "宁波丙机械有限公司")
+    page = client.get(f"/companies/{quiet.id}").get_data(as_text=True)
+    assert "HT-2023-0506" not in page and 'id="attribution"' in page

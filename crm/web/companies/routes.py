@@ -103,6 +103,7 @@ def show(company_id: int):
         competitor=s.get(CompetitorProfile, company.id) if "competitor" in kinds else None,
         media=s.get(MediaProfile, company.id) if "media" in kinds else None,
         alias_form=AliasForm(version=company.version),
+        activity=companies.activity(s, company.id),
         may_edit=access.may_edit_company(current_user, company))
 
 

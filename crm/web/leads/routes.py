@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from crm.db import utcnow
 from crm.models import Company, LeadConflict, LeadStatus, Role, User
-from crm.services import access, attribution, calls, leads, workdays
+from crm.services import access, attribution, calls, companies, leads, workdays
 from crm.services.errors import N_, DomainError, NotFound, ValidationFailed
 from crm.web import database
 from crm.web.errors import translate
@@ -396,23 +396,29 @@ def submit_or_flash(form, action):
 
 # --- attribution on the company page --------------------------------------------------------
 
-def attribution_panel(company: Company) -> dict | None:
-    """What the company page shows of leads and new/old attribution to this user."""
+def attribution_panel(company: Company, activity: companies.Activity | None = None) -> dict | None:
+    """What the company page shows of leads and new/old attribution to this user.
+
+    `activity` (companies.activity) spares the queries of the parts known to be empty.
+    """
     if not current_user.is_authenticated or not access.can(current_user, "lead.view") and \
             not access.can(current_user, "attribution.view"):
         return None
+    activity = activity or companies.Activity.everything()
     s = database.session()
     rows = []
-    if access.can(current_user, "attribution.view"):
+    sees_attribution = access.can(current_user, "attribution.view")
+    if sees_attribution and activity.attributions:
         for row in attribution.attributions_of(s, company.id):
             try:
                 rows.append(attribution.visible_attribution(s, current_user, row.id))
             except NotFound:
                 continue
     coops = (attribution.cooperations_before(s, company, utcnow())
-             if access.can(current_user, "attribution.view") else [])
+             if sees_attribution and (activity.cooperations or activity.merged_children)
+             else [])
     open_lead = (leads.visible_open_lead(s, current_user, company.id)
-                 if access.can(current_user, "lead.view") else None)
+                 if access.can(current_user, "lead.view") and activity.open_lead else None)
     # The forms only for who may use them (the page is opened far more often than edited).
     return {"attributions": rows, "cooperations": coops[::-1], "open_lead": open_lead,
             "override_form": (OverrideForm(prefix="override")
