@@ -428,8 +428,10 @@ def _most_specific(a: Region | None, b: Region | None) -> Region | None:
 
 
 def _follows(previous: Region | None, found: Region) -> bool:
-    """A second place prefix only narrows the first: 广东省 then 深圳市, not 上海 then 晋中."""
-    if previous is None:
+    """A second place prefix narrows the first (广东省 then 深圳市) or repeats it, as a
+    municipality's province and city do (上海市上海市, from registration records that join
+    the two); not 上海 then 晋中."""
+    if previous is None or found == previous:
         return True
     return previous.city is None and found.city is not None and (
         previous.province == found.province)
@@ -487,8 +489,10 @@ def _parse_en(text: str, folded: str) -> NameParts | None:
                 region = _narrower(region, found)
                 previous = found
                 del tokens[:k]
-                if machine and len(tokens) > 1 and tokens[0] in ("shi", "sheng"):
-                    del tokens[0]  # 宁波市 / 广东省 in machine pinyin
+                # 宁波市 / 广东省 in machine pinyin; but 东莞 "Sheng Fa Ji" is 盛发吉, not 省.
+                suffix = "shi" if found.city is not None else "sheng"
+                if machine and len(tokens) > 1 and tokens[0] == suffix:
+                    del tokens[0]
                 break
         else:
             break

@@ -144,10 +144,24 @@ def test_the_chinese_name_decides_over_a_shared_english_brand():
     ("Ning Bo Shi Kun Shan Ji Qi Ren You Xian Gong Si", "kunshan", ("robot",), "宁波"),
     ("Shang Hai Jin Zhong Shang Zi Dian Zi Ke Ji Gu Fen You Xian Gong Si", "jinzhongshangzi",
      ("electronics", "technology"), "上海"),
+    # After a city, "Sheng" is the trade name's 盛, not 省 (a province's suffix).
+    ("Dong Guan Sheng Fa Ji Dian Qi Gu Fen You Xian Gong Si", "shengfaji", ("electric",),
+     "东莞"),
+    ("Guang Dong Sheng Shen Zhen Shi Hua Wei Ji Shu You Xian Gong Si", "huawei",
+     ("technology",), "深圳"),
 ])
 def test_machine_pinyin_is_taken_apart(pinyin, trade, industry, city):
     parts = parse_name(pinyin)
     assert (parts.trade, parts.industry, parts.region.city) == (trade, industry, city)
+
+
+@pytest.mark.parametrize("doubled", ["上海市上海市瑞丰汽车零部件有限公司",
+                                     "上海上海市瑞丰汽车零部件有限公司"])
+def test_a_municipality_written_as_province_and_city_links(doubled):
+    # Registration records join province and city: 上海市 + 上海市.
+    parts = parse_name(doubled)
+    assert (parts.trade, parts.region.city) == ("瑞丰", "上海")
+    assert compare(build_profile([RUIFENG]), build_profile([doubled]), CFG).band == "link"
 
 
 def test_homophone_industry_words_in_pinyin_match_either_reading():
