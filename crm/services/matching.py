@@ -207,6 +207,8 @@ def lexicon() -> Lexicon:
     zh_places: dict[str, Region] = {"中国": CHINA, "中华": CHINA}
     py_places: dict[str, Region] = {"china": CHINA, "zhongguo": CHINA, "prc": CHINA}
     by_city_short: dict[str, Region] = {}
+    province_keys: set[str] = set()
+    city_keys: dict[str, set[str]] = defaultdict(set)  # pinyin of a city → its provinces
     for province in reference.load_regions():
         only_city = province.cities[0] if len(province.cities) == 1 else None
         # 上海, 北京, 香港 …: the province is the city.
@@ -216,6 +218,7 @@ def lexicon() -> Lexicon:
             zh_places.setdefault(name, p_region)
         zh_places.setdefault(province.short + "省", p_region)
         py_places.setdefault(_ascii_key(province.pinyin), p_region)
+        province_keys.add(_ascii_key(province.pinyin))
         if province.name_en:
             py_places.setdefault(_ascii_key(province.name_en), p_region)
         for city in province.cities:
@@ -225,6 +228,7 @@ def lexicon() -> Lexicon:
                 if len(name) >= 2:
                     zh_places.setdefault(name, c_region)
             py_places.setdefault(_ascii_key(city.pinyin), c_region)
+            city_keys[_ascii_key(city.pinyin)].add(province.short)
             if city.name_en:
                 py_places.setdefault(_ascii_key(city.name_en), c_region)
     for place, parent in (doc.get("extra_places") or {}).items():
@@ -234,6 +238,11 @@ def lexicon() -> Lexicon:
         for name in (place, place + "市", place + "区", place + "县"):
             zh_places.setdefault(name, region)
         py_places.setdefault(_joined_pinyin(place), region)
+    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu), "Suzhou" 苏州 or 宿州: still a place to
+    # take off the trade name, but no evidence of which one.
+    for key, provinces in city_keys.items():
+        if len(provinces) > 1 and key not in province_keys:
+            py_places[key] = CHINA
     phrase_max = max(len(p.split()) for p in list(en_legal) + list(en_industry))
     return Lexicon(
         zh_legal=zh_legal, zh_legal_set=frozenset(zh_legal),
@@ -483,14 +492,14 @@ def _parse_en(text: str, folded: str) -> NameParts | None:
                 break
     previous: Region | None = None
     for _ in range(2):
-        for k in range(min(3, len(tokens) - 1), 0, -1):
+        for k in range(min(4, len(tokens) - 1), 0, -1):  # 4: Hu He Hao Te (呼和浩特)
             found = lex.py_places.get("".join(tokens[:k]))
             if found is not None and _follows(previous, found):
                 region = _narrower(region, found)
                 previous = found
                 del tokens[:k]
                 # 宁波市 / 广东省 in machine pinyin; but 东莞 "Sheng Fa Ji" is 盛发吉, not 省.
-                suffix = "shi" if found.city is not None else "sheng"
+                suffix = "sheng" if found.province is not None and found.city is None else "shi"
                 if machine and len(tokens) > 1 and tokens[0] == suffix:
                     del tokens[0]
                 break

@@ -149,6 +149,8 @@ def test_the_chinese_name_decides_over_a_shared_english_brand():
      "东莞"),
     ("Guang Dong Sheng Shen Zhen Shi Hua Wei Ji Shu You Xian Gong Si", "huawei",
      ("technology",), "深圳"),
+    ("Hu He Hao Te Ji Jin Xin Cai Liao Gu Fen You Xian Gong Si", "jijin", ("new_materials",),
+     "呼和浩特"),  # a four-syllable city
 ])
 def test_machine_pinyin_is_taken_apart(pinyin, trade, industry, city):
     parts = parse_name(pinyin)
@@ -162,6 +164,19 @@ def test_a_municipality_written_as_province_and_city_links(doubled):
     parts = parse_name(doubled)
     assert (parts.trade, parts.region.city) == ("瑞丰", "上海")
     assert compare(build_profile([RUIFENG]), build_profile([doubled]), CFG).band == "link"
+
+
+def test_a_city_two_provinces_spell_alike_is_a_place_but_no_evidence():
+    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu): taken off the trade name, neither
+    # agreeing nor conflicting; the Chinese names of the two cities still conflict.
+    parts = parse_name("Tai Zhou Shi Zhu Dou Wen Hua Chuan Mei Ke Ji You Xian Gong Si")
+    assert parts.trade == "zhudou" and parts.region.city is None
+    taizhou = build_profile(["台州市珠都文化传媒科技有限公司"])
+    assert compare(taizhou, build_profile(["Tai Zhou Shi Zhu Dou Wen Hua Chuan Mei Ke Ji You "
+                                           "Xian Gong Si"]), CFG).band == "link"
+    assert compare(taizhou, build_profile(["Taizhou Zhudou Culture Media Technology Co., Ltd."]),
+                   CFG).band == "link"
+    assert compare(taizhou, build_profile(["泰州市珠都文化传媒科技有限公司"]), CFG).band != "link"
 
 
 def test_homophone_industry_words_in_pinyin_match_either_reading():
