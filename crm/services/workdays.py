@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm.models import CalendarDay
-from crm.services import reference, settings
+from crm.models import CalendarDay, User
+from crm.services import access, audit, fields, reference, settings
+from crm.services.errors import N_, NotFound, ValidationFailed
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CALENDAR_FILE = reference.DATA_DIR / "cn_workdays_2025_2027.yaml"
@@ -198,3 +199,109 @@ def seed_calendar(session: Session, path: str | Path | None = None) -> int:
             added += 1
     session.flush()
     return added
+
+
+# --- keeping the calendar up to date (the assignment administration) ----------------------
+
+MAX_HOLIDAY_DAYS = 14  # the longest official holiday (春节) is 8–9 days
+# From this month on, next year's schedule is due (the State Council publishes it in
+# October–December) and the administration says so until it is entered.
+NEXT_YEAR_DUE_MONTH = 10
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    year: int
+    holidays: int  # holiday days
+    make_up_days: int  # 调休 working weekend days
+
+
+def years(session: Session) -> list[YearSummary]:
+    """The years the calendar holds official days for, oldest first."""
+    counts: dict[int, list[int]] = {}
+    for day, kind in session.execute(select(CalendarDay.day, CalendarDay.kind)):
+        entry = counts.setdefault(day.year, [0, 0])
+        entry[0 if kind == HOLIDAY else 1] += 1
+    return [YearSummary(y, h, m) for y, (h, m) in sorted(counts.items())]
+
+
+def missing_year(session: Session, today: date) -> int | None:
+    """The year whose official schedule is due but not entered: this year if it has none,
+    next year from October on; else None."""
+    held = {s.year for s in years(session) if s.holidays}
+    if today.year not in held:
+        return today.year
+    if today.month >= NEXT_YEAR_DUE_MONTH and today.year + 1 not in held:
+        return today.year + 1
+    return None
+
+
+def days_of(session: Session, year: int) -> list[CalendarDay]:
+    """The listed days of a year, in order."""
+    return list(session.scalars(select(CalendarDay).where(
+        CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)))
+
+
+def _check_free(session: Session, field_name: str, days: list[date]) -> None:
+    for row in session.scalars(select(CalendarDay).where(CalendarDay.day.in_(days))
+                               .order_by(CalendarDay.day)):
+        raise ValidationFailed.on(field_name, N_("%(day)s is already listed (%(name)s)."),
+                                  day=row.day.isoformat(), name=row.name or row.kind)
+
+
+def add_holiday(session: Session, by: User, name: str | None, first: date | None,
+                last: date | None, source: str | None = None) -> list[CalendarDay]:
+    """Enter an official holiday (放假), first to last day included, from the notice."""
+    access.require(by, "lead.rules")
+    name = fields.one_text("name", name, max_len=60, required=True, block=False)
+    source = fields.one_text("source", source, max_len=200, block=False)
+    if first is None:
+        raise ValidationFailed.on("first_day", N_("Give the date."))
+    if last is None:
+        raise ValidationFailed.on("last_day", N_("Give the date."))
+    if last < first:
+        raise ValidationFailed.on("last_day", N_("The last day is before the first."))
+    if (last - first).days + 1 > MAX_HOLIDAY_DAYS:
+        raise ValidationFailed.on("last_day", N_("A holiday lasts at most %(n)s days."),
+                                  n=MAX_HOLIDAY_DAYS)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    _check_free(session, "first_day", days)
+    rows = [CalendarDay(day=d, kind=HOLIDAY, name=name, source=source) for d in days]
+    session.add_all(rows)
+    audit.record(session, "create", "calendar_days", None, after={
+        "kind": HOLIDAY, "name": name, "from": first.isoformat(), "to": last.isoformat(),
+        "source": source})
+    session.flush()
+    return rows
+
+
+def add_make_up_day(session: Session, by: User, day: date | None, name: str | None,
+                    source: str | None = None) -> CalendarDay:
+    """Enter a 调休 make-up working day: a Saturday or Sunday people work."""
+    access.require(by, "lead.rules")
+    name = fields.one_text("name", name, max_len=60, required=True, block=False)
+    source = fields.one_text("source", source, max_len=200, block=False)
+    if day is None:
+        raise ValidationFailed.on("day", N_("Give the date."))
+    if day.weekday() < 5:
+        raise ValidationFailed.on("day", N_("A make-up working day is a Saturday or a Sunday."))
+    _check_free(session, "day", [day])
+    row = CalendarDay(day=day, kind=WORKDAY, name=name, source=source)
+    session.add(row)
+    audit.record(session, "create", "calendar_days", None, after={
+        "kind": WORKDAY, "name": name, "day": day.isoformat(), "source": source})
+    session.flush()
+    return row
+
+
+def remove_day(session: Session, by: User, day: date) -> None:
+    """Take a day off the calendar (it follows the week again)."""
+    access.require(by, "lead.rules")
+    row = session.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(N_("That day is not on the calendar."))
+    audit.record(session, "delete", "calendar_days", None, before={
+        "kind": row.kind, "name": row.name, "day": row.day.isoformat(), "source": row.source})
+    session.delete(row)
+    session.flush()

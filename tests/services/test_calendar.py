@@ -68,3 +68,60 @@ def test_the_file_matches_the_state_council_notices_and_seeding_is_idempotent(se
     # A year without the notice loaded falls back to Monday–Friday, and says so.
     assert not cal.covers(2027)
     assert cal.is_workday(date(2027, 10, 1))  # a Friday; the 2027 notice is not out yet
+
+
+# --- keeping the calendar up to date --------------------------------------------------------
+
+def test_next_years_schedule_is_asked_for_from_october(session):
+    workdays.seed_calendar(session)
+    assert workdays.missing_year(session, date(2026, 9, 30)) is None
+    assert workdays.missing_year(session, date(2026, 11, 27)) == 2027
+    assert workdays.missing_year(session, date(2027, 3, 1)) == 2027
+
+
+def test_a_holiday_entered_from_the_notice_counts_at_once(session, make_user):
+    from crm.models import AuditEntry
+    from sqlalchemy import select
+
+    workdays.seed_calendar(session)
+    sup = make_user("execution_supervisor")
+    rows = workdays.add_holiday(session, sup, "元旦", date(2027, 1, 1), date(2027, 1, 3),
+                                "国务院办公厅关于2027年部分节假日安排的通知")
+    assert [r.day for r in rows] == [date(2027, 1, d) for d in (1, 2, 3)]
+    workdays.add_make_up_day(session, sup, date(2027, 1, 9), "元旦调休")
+    cal = workdays.load(session)
+    assert not cal.is_workday(date(2027, 1, 1)) and cal.is_workday(date(2027, 1, 9))
+    assert cal.covers(2027)
+    assert workdays.missing_year(session, date(2026, 12, 1)) is None
+    logged = session.scalars(select(AuditEntry).where(AuditEntry.entity == "calendar_days")).all()
+    assert [e.after["name"] for e in logged] == ["元旦", "元旦调休"]
+    workdays.remove_day(session, sup, date(2027, 1, 9))
+    assert not workdays.load(session).is_workday(date(2027, 1, 9))
+
+
+@pytest.mark.parametrize("first, last, field, words", [
+    (date(2027, 1, 3), date(2027, 1, 1), "last_day", "before"),
+    (date(2027, 1, 1), date(2027, 1, 30), "last_day", "at most"),
+    (date(2025, 10, 5), date(2025, 10, 6), "first_day", "2025-10-05"),  # already 国庆节
+    (None, date(2027, 1, 1), "first_day", "date"),
+])
+def test_a_wrong_holiday_names_the_field(session, make_user, first, last, field, words):
+    from crm.services.errors import ValidationFailed
+
+    workdays.seed_calendar(session)
+    with pytest.raises(ValidationFailed) as caught:
+        workdays.add_holiday(session, make_user("execution_supervisor"), "春节", first, last)
+    assert caught.value.field == field
+    assert words in caught.value.messages(lambda s: s)[field][0]
+
+
+def test_a_make_up_day_is_a_weekend_day_and_only_supervisors_edit(session, make_user):
+    from crm.services.errors import Forbidden, ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        workdays.add_make_up_day(session, make_user("execution_supervisor"), date(2027, 1, 4),
+                                 "调休")  # a Monday
+    assert caught.value.field == "day"
+    with pytest.raises(Forbidden):
+        workdays.add_holiday(session, make_user("executor"), "春节", date(2027, 2, 6),
+                             date(2027, 2, 12))

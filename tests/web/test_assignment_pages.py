@@ -145,3 +145,47 @@ def test_rule_forms_need_csrf(session, people, csrf_app):
     assert c.post("/assignment/rules/new", data={"name": "轮流", "kind": "round_robin", "priority": "10",
                                                  "active": "y", "csrf_token": token}).status_code == 303
     assert [r.name for r in leads.rules(session)] == ["轮流"]
+
+
+def test_working_day_calendar_is_kept_up_to_date_from_the_page(session, people, login, client,
+                                                                app, monkeypatch):
+    from datetime import date
+
+    from crm.models import CalendarDay
+    from crm.web.assignment import routes
+
+    monkeypatch.setattr(routes, "_today", lambda: date(2026, 11, 27))
+    login(people["sup"])
+    # Next year's schedule is due and missing: the assignment page says so.
+    index = client.get("/assignment/").get_data(as_text=True)
+    assert 'id="calendar-due"' in index and "2027" in index
+    page = client.get("/assignment/calendar").get_data(as_text=True)
+    assert "2027" in page and 'id="holiday-form"' in page
+    # A holiday longer than any official one: refused on the field, input kept, nothing saved.
+    bad = client.post("/assignment/calendar/holidays", data={
+        "holiday-name": "春节", "holiday-first_day": "2027-02-01",
+        "holiday-last_day": "2027-03-01"})
+    assert bad.status_code == 422
+    body = bad.get_data(as_text=True)
+    assert 'data-field="holiday-last_day"' in body and 'value="春节"' in body
+    assert session.scalar(select(CalendarDay).where(CalendarDay.day == date(2027, 2, 1))) is None
+    ok = client.post("/assignment/calendar/holidays", data={
+        "holiday-name": "元旦", "holiday-first_day": "2027-01-01",
+        "holiday-last_day": "2027-01-03", "holiday-source": "国办发明电〔2026〕"})
+    assert ok.status_code == 303
+    assert client.post("/assignment/calendar/workdays", data={
+        "makeup-day": "2027-01-04", "makeup-name": "调休"}).status_code == 422  # a Monday
+    assert client.post("/assignment/calendar/workdays", data={
+        "makeup-day": "2027-01-09", "makeup-name": "元旦调休"}).status_code == 303
+    page = client.get("/assignment/calendar?year=2027").get_data(as_text=True)
+    assert 'data-day="2027-01-02"' in page and 'data-day="2027-01-09"' in page
+    assert 'id="calendar-due"' not in page
+    assert workdays.load(session).is_workday(date(2027, 1, 9))
+    assert client.post("/assignment/calendar/2027-01-09/remove").status_code == 303
+    assert not workdays.load(session).is_workday(date(2027, 1, 9))
+    assert client.post("/assignment/calendar/not-a-day/remove").status_code == 404
+    # Executors do not edit the calendar.
+    executor = login(people["a"], c=app.test_client())
+    assert executor.get("/assignment/calendar").status_code == 403
+    assert executor.post("/assignment/calendar/2027-01-01/remove").status_code == 403
+    assert workdays.load(session).holiday_name(date(2027, 1, 1)) == "元旦"

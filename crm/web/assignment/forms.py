@@ -55,3 +55,16 @@ class AbsenceForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+class HolidayForm(FlaskForm):
+    name = StringField(_l("Holiday"), validators=[Length(max=60)])
+    first_day = DateField(_l("First day"), validators=[Optional()])
+    last_day = DateField(_l("Last day"), validators=[Optional()])
+    source = StringField(_l("Source (the notice)"), validators=[Length(max=200)])
+
+
+class MakeUpDayForm(FlaskForm):
+    day = DateField(_l("Working weekend day"), validators=[Optional()])
+    name = StringField(_l("Name"), validators=[Length(max=60)])
+    source = StringField(_l("Source (the notice)"), validators=[Length(max=200)])

@@ -1,9 +1,13 @@
-"""Assignment administration (分配规则): rules as data, daily caps, absences.
+"""Assignment administration (分配规则): rules as data, daily caps, absences, and the
+working-day calendar the deadlines count on.
 
 Every change goes through crm.services.leads (save_rule, set_cap, add_absence,
-remove_absence) and lands in the audit log through the ORM hooks.
+remove_absence) or crm.services.workdays (add_holiday, add_make_up_day, remove_day) and
+lands in the audit log.
 """
 from __future__ import annotations
+
+from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +19,9 @@ from crm.models import AssignmentRule, ExecutorAbsence, ExecutorCap, Exhibition,
 from crm.services import leads, settings, workdays
 from crm.services.errors import N_, ValidationFailed
 from crm.web import database
-from crm.web.assignment.forms import AbsenceForm, ActionForm, CapForm, RuleForm
+from crm.web.assignment.forms import (
+    AbsenceForm, ActionForm, CapForm, HolidayForm, MakeUpDayForm, RuleForm,
+)
 from crm.web.forms import industry_choices, submit
 from crm.web.leads.routes import submit_or_flash
 from crm.web.security import permission_required
@@ -52,7 +58,8 @@ def index():
         shows=shows, candidates=candidates, default_cap=int(settings.get(s, leads.DAILY_CAP)),
         own_caps={c.user.id for c in candidates if s.get(ExecutorCap, c.user.id) is not None},
         absences=leads.absences(s, from_day=today), absence_form=absence_form,
-        action=ActionForm(), cap_form=CapForm(), today=today)
+        action=ActionForm(), cap_form=CapForm(), today=today,
+        missing_year=workdays.missing_year(s, today))
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -209,3 +216,65 @@ def remove_absence(absence_id: int):
     if submit_or_flash(ActionForm(), lambda s: leads.remove_absence(s, current_user, absence)):
         flash(_("Absence removed."), "success")
     return redirect(url_for("assignment.index") + "#absences", 303)
+
+
+# --- the working-day calendar -----------------------------------------------------------
+
+def _calendar_page(year: int | None = None, holiday_form: HolidayForm | None = None,
+                   make_up_form: MakeUpDayForm | None = None, status: int = 200):
+    s = database.session()
+    today = _today()
+    missing = workdays.missing_year(s, today)
+    year = year or missing or today.year
+    return render_template(
+        "assignment/calendar.html", year=year, years=workdays.years(s),
+        days=workdays.days_of(s, year), missing_year=missing, today=today,
+        holiday_form=holiday_form or HolidayForm(prefix="holiday"),
+        make_up_form=make_up_form or MakeUpDayForm(prefix="makeup"),
+        action=ActionForm()), status
+
+
+@bp.get("/calendar")
+@permission_required("lead.rules")
+def calendar():
+    year = request.args.get("year", type=int)
+    return _calendar_page(year if year and 2000 <= year <= 2100 else None)
+
+
+@bp.post("/calendar/holidays")
+@permission_required("lead.rules")
+def add_holiday():
+    form = HolidayForm(prefix="holiday")
+    saved = submit(form, lambda s: workdays.add_holiday(
+        s, current_user, form.name.data, form.first_day.data, form.last_day.data,
+        form.source.data))
+    if saved is None:
+        return _calendar_page(form.first_day.data.year if form.first_day.data else None,
+                              holiday_form=form, status=422)
+    flash(_("Holiday entered: %(n)s days.", n=len(saved.value)), "success")
+    return redirect(url_for("assignment.calendar", year=form.first_day.data.year), 303)
+
+
+@bp.post("/calendar/workdays")
+@permission_required("lead.rules")
+def add_make_up_day():
+    form = MakeUpDayForm(prefix="makeup")
+    saved = submit(form, lambda s: workdays.add_make_up_day(
+        s, current_user, form.day.data, form.name.data, form.source.data))
+    if saved is None:
+        return _calendar_page(form.day.data.year if form.day.data else None,
+                              make_up_form=form, status=422)
+    flash(_("Make-up working day entered."), "success")
+    return redirect(url_for("assignment.calendar", year=form.day.data.year), 303)
+
+
+@bp.post("/calendar/<day>/remove")
+@permission_required("lead.rules")
+def remove_calendar_day(day: str):
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    if submit_or_flash(ActionForm(), lambda s: workdays.remove_day(s, current_user, when)):
+        flash(_("%(day)s follows the week again.", day=when.isoformat()), "success")
+    return redirect(url_for("assignment.calendar", year=when.year), 303)
