@@ -269,12 +269,25 @@ _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:新区|区|县|旗|镇)")
 
 
+# Characters that are standard simplified Chinese too, which OpenCC still maps as if they
+# were traditional (乾 → 干, 於 → 于): a simplified name "上海乾通" must stay 乾通 (qian tong).
+SIMPLIFIED_TOO = frozenset("乾於藉瞭著")
+
+
 def fold(text: str) -> str:
     """NFKC (full-width → half-width), traditional → simplified, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text or "")
     if _CJK.search(text):
-        text = _T2S.convert(text)
+        text = _to_simplified(text)
     return " ".join(text.lower().split())
+
+
+def _to_simplified(text: str) -> str:
+    converted = _T2S.convert(text)
+    if len(converted) == len(text) and all(
+            a == b or a in SIMPLIFIED_TOO for a, b in zip(text, converted)):
+        return text  # nothing but characters simplified Chinese has too: not traditional
+    return converted
 
 
 def _words(text: str) -> list[str]:

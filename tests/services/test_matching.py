@@ -179,6 +179,14 @@ def test_a_city_two_provinces_spell_alike_is_a_place_but_no_evidence():
     assert compare(taizhou, build_profile(["泰州市珠都文化传媒科技有限公司"]), CFG).band != "link"
 
 
+def test_simplified_characters_opencc_would_change_are_kept():
+    # 乾 is simplified Chinese too (乾通, qián): only a traditional text is converted.
+    assert matching.fold("上海乾通机械有限公司") == "上海乾通机械有限公司"
+    assert matching.fold("乾燥設備") == "干燥设备"  # traditional: 乾燥 is 干燥
+    assert compare(build_profile(["乾吉茶业有限公司"]),
+                   build_profile(["Qian Ji Cha Ye You Xian Gong Si"]), CFG).band == "link"
+
+
 def test_homophone_industry_words_in_pinyin_match_either_reading():
     # "Dian Qi" is 电气 or 电器; both readings are tried.
     verdict = compare(build_profile(["佛山三璨电器集团有限公司"]),
