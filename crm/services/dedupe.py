@@ -34,7 +34,7 @@ class DedupeReport:
     """What a dedupe run found and did."""
 
     companies: int = 0
-    indexed: int = 0  # companies that had no match keys yet (older data)
+    indexed: int = 0  # companies given keys: none yet (older data), or built by older rules
     pairs: int = 0
     link_pairs: int = 0
     review_pairs: int = 0
@@ -97,7 +97,7 @@ def dedupe(session: Session, *, auto_merge: bool = False,
            pair_chunk: int = PAIR_CHUNK) -> DedupeReport:
     """Compare every pair of companies sharing a key; queue (or merge) the likely duplicates."""
     cfg = MatchSettings.load(session)
-    indexed = matching.backfill(session)
+    indexed = matching.backfill(session, rebuild=matching.keys_outdated(session))
     report = DedupeReport(indexed=indexed, companies=session.scalar(
         select(func.count()).select_from(Company).where(Company.merged_into_id.is_(None))) or 0)
     total = session.scalar(select(func.count()).select_from(CompanyMatchKey)) or 0

@@ -982,8 +982,35 @@ def reindex_keys(session: Session, company_ids: Iterable[int]) -> None:
                           for cid, p in profiles.items()])
 
 
-def backfill(session: Session, *, chunk: int = 2000) -> int:
-    """Give every company that has no match profile yet its keys and profile.
+# The version of how names are taken apart into keys. Raise it with every change that
+# gives a name other keys (a new place or legal form rule, …): `crm dedupe` then rebuilds
+# the keys stored under the older rules, so old and new records block together again.
+KEYS_VERSION = 2
+_KEYS_VERSION_SETTING = "internal.match_keys_version"
+
+
+def keys_outdated(session: Session) -> bool:
+    """Tell whether the stored keys were built by older rules than this code's."""
+    from crm.models import Setting
+    row = session.get(Setting, _KEYS_VERSION_SETTING)
+    stored = int(row.value) if row is not None else 1
+    return stored < KEYS_VERSION and session.scalar(select(CompanyMatchKey.company_id)
+                                                    .limit(1)) is not None
+
+
+def _mark_keys_current(session: Session) -> None:
+    from crm.models import Setting
+    row = session.get(Setting, _KEYS_VERSION_SETTING)
+    if row is None:
+        session.add(Setting(key=_KEYS_VERSION_SETTING, value=KEYS_VERSION))
+    else:
+        row.value = KEYS_VERSION
+    session.flush()
+
+
+def backfill(session: Session, *, chunk: int = 2000, rebuild: bool = False) -> int:
+    """Give every company that has no match profile yet its keys and profile — or, with
+    `rebuild`, every company new ones (after the rules changed, see KEYS_VERSION).
 
     For companies written before entity resolution existed (or loaded in bulk around it);
     `crm dedupe` runs it first. Returns how many companies were indexed.
@@ -991,13 +1018,13 @@ def backfill(session: Session, *, chunk: int = 2000) -> int:
     done = 0
     last = 0
     while True:
-        ids = list(session.scalars(
-            select(Company.id).where(
-                Company.id > last, Company.merged_into_id.is_(None),
-                ~select(CompanyMatchProfile.company_id)
-                .where(CompanyMatchProfile.company_id == Company.id).exists())
-            .order_by(Company.id).limit(chunk)))
+        stmt = select(Company.id).where(Company.id > last, Company.merged_into_id.is_(None))
+        if not rebuild:
+            stmt = stmt.where(~select(CompanyMatchProfile.company_id)
+                              .where(CompanyMatchProfile.company_id == Company.id).exists())
+        ids = list(session.scalars(stmt.order_by(Company.id).limit(chunk)))
         if not ids:
+            _mark_keys_current(session)
             return done
         reindex_keys(session, ids)
         done += len(ids)

@@ -86,3 +86,26 @@ def test_companies_without_match_keys_are_indexed_first(session):
     assert report.indexed >= 2 and report.link_pairs == 1
     assert {(i.company_a_id, i.company_b_id) for i in session.scalars(select(ReviewItem))} == {
         (a.id, b.id)}
+
+
+def test_dedupe_rebuilds_keys_built_by_older_rules(session):
+    from sqlalchemy import delete, select
+
+    from crm.models import CompanyMatchKey, Setting
+    from crm.services import dedupe, matching
+
+    c = factories.company(session, "上海市上海市瑞丰汽车零部件有限公司")
+    session.flush()
+    # Keys as an older version stored them: the doubled place left in the trade name.
+    session.execute(delete(CompanyMatchKey).where(CompanyMatchKey.company_id == c.id))
+    session.add(CompanyMatchKey(kind="tp", key="shanghaishiruifeng", company_id=c.id))
+    session.merge(Setting(key="internal.match_keys_version", value=1))
+    session.flush()
+    assert matching.keys_outdated(session)
+    report = dedupe.dedupe(session)
+    assert report.indexed >= 1 and not matching.keys_outdated(session)
+    keys = set(session.scalars(select(CompanyMatchKey.key).where(
+        CompanyMatchKey.company_id == c.id)))
+    assert "ruifeng" in keys and "shanghaishiruifeng" not in keys
+    # Current keys are left alone on the next run.
+    assert dedupe.dedupe(session).indexed == 0
