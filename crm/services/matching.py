@@ -1024,7 +1024,8 @@ def backfill(session: Session, *, chunk: int = 2000, rebuild: bool = False) -> i
                               .where(CompanyMatchProfile.company_id == Company.id).exists())
         ids = list(session.scalars(stmt.order_by(Company.id).limit(chunk)))
         if not ids:
-            _mark_keys_current(session)
+            if rebuild or not keys_outdated(session):
+                _mark_keys_current(session)
             return done
         reindex_keys(session, ids)
         done += len(ids)
