@@ -833,11 +833,13 @@ def compare(a: Profile, b: Profile, cfg: MatchSettings, *,
         evidence["agreed"].append("name")
     if best_pair is not None:
         # A place in a name is strong evidence; one from the address or a phone's area
-        # code is weaker (a factory elsewhere, a branch's number).
-        ra = _most_specific(best_pair[0].region, a.name_region)
-        rb = _most_specific(best_pair[1].region, b.name_region)
-        strong_places = ra is not None and rb is not None
-        ra, rb = ra or a.region, rb or b.region
+        # code is weaker (a factory elsewhere, a branch's number). A name that only says
+        # the province (江苏嘉煌) is placed by its address when that is a city of it
+        # (苏州): 南京嘉煌 is then another city, weakly.
+        names_a = _most_specific(best_pair[0].region, a.name_region)
+        names_b = _most_specific(best_pair[1].region, b.name_region)
+        ra, rb = _most_specific(names_a, a.region), _most_specific(names_b, b.region)
+        strong_places = ra is not None and rb is not None and ra is names_a and rb is names_b
         relation = ra.relation(rb) if ra is not None else "unknown"
         evidence["region"] = {"relation": relation, "a": str(ra) if ra else None,
                               "b": str(rb) if rb else None}

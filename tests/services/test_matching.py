@@ -179,6 +179,14 @@ def test_a_city_two_provinces_spell_alike_is_a_place_but_no_evidence():
     assert compare(taizhou, build_profile(["泰州市珠都文化传媒科技有限公司"]), CFG).band != "link"
 
 
+def test_a_province_in_the_name_is_placed_by_the_address():
+    # 江苏嘉煌 in 苏州 and 南京嘉煌 are likely two firms (or a branch): a person decides.
+    suzhou = build_profile(["江苏嘉煌机械有限公司"], province="江苏", city="苏州")
+    assert compare(suzhou, build_profile(["南京嘉煌机械有限公司"]), CFG).band == "review"
+    assert compare(suzhou, build_profile(["苏州嘉煌机械有限公司"]), CFG).band == "link"
+    assert compare(suzhou, build_profile(["江苏嘉煌机械有限公司"]), CFG).band == "link"
+
+
 def test_simplified_characters_opencc_would_change_are_kept():
     # 乾 is simplified Chinese too (乾通, qián): only a traditional text is converted.
     assert matching.fold("上海乾通机械有限公司") == "上海乾通机械有限公司"
