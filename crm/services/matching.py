@@ -138,11 +138,17 @@ class Region:
 
     province: str | None
     city: str | None = None
+    # A pinyin two cities share ("Taizhou": 台州 or 泰州): one of these, not known which.
+    alternatives: tuple[Region, ...] = ()
 
     def relation(self, other: Region | None) -> str:
         """"same", "conflict" or "unknown" (one side vague or missing)."""
         if other is None or self == CHINA or other == CHINA:
             return "unknown"
+        if self.alternatives or other.alternatives:
+            found = {a.relation(b) for a in self.alternatives or (self,)
+                     for b in other.alternatives or (other,)}
+            return "same" if "same" in found else "unknown" if "unknown" in found else "conflict"
         if self.province and other.province and self.province != other.province:
             return "conflict"
         if self.city and other.city:
@@ -152,6 +158,8 @@ class Region:
         return "unknown"
 
     def __str__(self) -> str:
+        if self.alternatives:
+            return "/".join(str(a) for a in self.alternatives)
         return self.city or self.province or "中国"
 
 
@@ -208,7 +216,7 @@ def lexicon() -> Lexicon:
     py_places: dict[str, Region] = {"china": CHINA, "zhongguo": CHINA, "prc": CHINA}
     by_city_short: dict[str, Region] = {}
     province_keys: set[str] = set()
-    city_keys: dict[str, set[str]] = defaultdict(set)  # pinyin of a city → its provinces
+    city_keys: dict[str, list[Region]] = defaultdict(list)  # pinyin of a city → its cities
     for province in reference.load_regions():
         only_city = province.cities[0] if len(province.cities) == 1 else None
         # 上海, 北京, 香港 …: the province is the city.
@@ -228,7 +236,7 @@ def lexicon() -> Lexicon:
                 if len(name) >= 2:
                     zh_places.setdefault(name, c_region)
             py_places.setdefault(_ascii_key(city.pinyin), c_region)
-            city_keys[_ascii_key(city.pinyin)].add(province.short)
+            city_keys[_ascii_key(city.pinyin)].append(c_region)
             if city.name_en:
                 py_places.setdefault(_ascii_key(city.name_en), c_region)
     for place, parent in (doc.get("extra_places") or {}).items():
@@ -238,11 +246,11 @@ def lexicon() -> Lexicon:
         for name in (place, place + "市", place + "区", place + "县"):
             zh_places.setdefault(name, region)
         py_places.setdefault(_joined_pinyin(place), region)
-    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu), "Suzhou" 苏州 or 宿州: still a place to
-    # take off the trade name, but no evidence of which one.
-    for key, provinces in city_keys.items():
-        if len(provinces) > 1 and key not in province_keys:
-            py_places[key] = CHINA
+    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu), "Suzhou" 苏州 or 宿州: a place to take
+    # off the trade name, agreeing with either city and conflicting with any other.
+    for key, cities in city_keys.items():
+        if len({c.province for c in cities}) > 1 and key not in province_keys:
+            py_places[key] = Region(None, None, tuple(cities))
     phrase_max = max(len(p.split()) for p in list(en_legal) + list(en_industry))
     return Lexicon(
         zh_legal=zh_legal, zh_legal_set=frozenset(zh_legal),
@@ -444,6 +452,8 @@ def _most_specific(a: Region | None, b: Region | None) -> Region | None:
         return b
     if b is None or b == CHINA:
         return a
+    if a.alternatives:  # "Suzhou" and an address in 苏州: 苏州
+        return b if b.city and a.relation(b) == "same" else a
     if not a.city and b.city and (not a.province or a.province == b.province):
         return b
     return a
@@ -885,7 +895,11 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 def profile_data(profile: Profile) -> dict[str, Any]:
     """A profile as plain JSON, for company_match_profiles."""
     def region(r: Region | None):
-        return None if r is None else [r.province, r.city]
+        if r is None:
+            return None
+        if r.alternatives:
+            return [r.province, r.city, [[a.province, a.city] for a in r.alternatives]]
+        return [r.province, r.city]
     return {"n": [[n.text, n.script, n.trade, n.trade_py, list(n.industry), n.industry_text,
                    region(n.region), n.branch, [list(a) for a in n.industry_alts]]
                   for n in profile.names],
@@ -896,7 +910,10 @@ def profile_data(profile: Profile) -> dict[str, Any]:
 def profile_from_data(company_id: int, data: dict[str, Any]) -> Profile:
     """The Profile a company_match_profiles row holds."""
     def region(r):
-        return None if r is None else Region(r[0], r[1])
+        if r is None:
+            return None
+        alternatives = tuple(Region(p, c) for p, c in r[2]) if len(r) > 2 else ()
+        return Region(r[0], r[1], alternatives)
     names = [NameParts(text=t, script=sc, trade=tr, trade_py=py, industry=tuple(ind),
                        industry_text=it, region=region(rg), branch=br,
                        industry_alts=tuple(tuple(a) for a in alts))

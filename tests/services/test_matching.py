@@ -166,11 +166,19 @@ def test_a_municipality_written_as_province_and_city_links(doubled):
     assert compare(build_profile([RUIFENG]), build_profile([doubled]), CFG).band == "link"
 
 
-def test_a_city_two_provinces_spell_alike_is_a_place_but_no_evidence():
-    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu): taken off the trade name, neither
-    # agreeing nor conflicting; the Chinese names of the two cities still conflict.
+def test_a_city_two_provinces_spell_alike_agrees_with_either():
+    # "Taizhou" is 台州 (Zhejiang) or 泰州 (Jiangsu): taken off the trade name, agreeing with
+    # either city and conflicting with any other; the Chinese names of the two still conflict.
     parts = parse_name("Tai Zhou Shi Zhu Dou Wen Hua Chuan Mei Ke Ji You Xian Gong Si")
     assert parts.trade == "zhudou" and parts.region.city is None
+    assert {r.city for r in parts.region.alternatives} == {"台州", "泰州"}
+    assert compare(build_profile(["重庆珠都文化传媒科技有限公司"]),
+                   build_profile(["Taizhou Zhudou Culture Media Technology Co., Ltd."]),
+                   CFG).band == "new"
+    # Stored and read back (company_match_profiles), the alternatives are kept.
+    stored = build_profile(["Taizhou Zhudou Culture Media Technology Co., Ltd."])
+    again = matching.profile_from_data(1, matching.profile_data(stored))
+    assert again.names[0].region == stored.names[0].region
     taizhou = build_profile(["台州市珠都文化传媒科技有限公司"])
     assert compare(taizhou, build_profile(["Tai Zhou Shi Zhu Dou Wen Hua Chuan Mei Ke Ji You "
                                            "Xian Gong Si"]), CFG).band == "link"
