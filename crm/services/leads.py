@@ -561,11 +561,13 @@ def auto_assign_lead(session: Session, lead: Lead, *, now: datetime | None = Non
     Rules run by priority; each offers executors (its specialists, or everyone), drops
     the absent, inactive and capped ones, and picks by its kind: round robin takes whoever
     this rule served longest ago, the others the lightest open load (ties: longest ago).
-    Returns None (the lead waits for the supervisor) when no rule finds anyone.
+    Returns None (the lead waits for the supervisor) when no rule finds anyone; refuses a
+    lead that is not waiting for assignment (WrongLeadState).
     """
     now = now or utcnow()
     if lead.status != LeadStatus.OPEN.value:
-        return None
+        raise WrongLeadState(N_("Only a lead waiting for assignment can be assigned "
+                                "automatically."))
     day = workdays.local_date(now)
     notes: list[str] = []
     for rule in active_rules(session):

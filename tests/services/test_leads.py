@@ -246,3 +246,11 @@ def test_the_demo_shows_the_lead_flow(tmp_path):
         assert s.scalar(select(func.count(ClientAttribution.id)).where(
             ClientAttribution.classification == "old")) == 1
     engine.dispose()
+
+
+def test_auto_assign_refuses_a_lead_not_waiting_for_assignment(session):
+    c = factories.company(session, "上海已分配有限公司")
+    lead = factories.lead(session, c, status="closed")
+    with pytest.raises(leads.WrongLeadState):
+        leads.auto_assign_lead(session, lead)
+    assert session.scalars(select(LeadAssignment).where(LeadAssignment.lead_id == lead.id)).all() == []

@@ -287,13 +287,7 @@ def auto_assign(lead_id: int):
     lead = _lead(lead_id)
     form = ActionForm(prefix="auto")
 
-    def action(s):
-        if lead.status != LeadStatus.OPEN.value:
-            raise leads.WrongLeadState(N_("Only a lead waiting for assignment can be assigned "
-                                          "automatically."))
-        return leads.auto_assign_lead(s, lead)
-
-    if saved := submit(form, action):
+    if saved := submit(form, lambda s: leads.auto_assign_lead(s, lead)):
         if saved.value is None:
             flash(_("No rule found an available executor; assign the lead by hand."), "info")
         else:
