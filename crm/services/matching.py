@@ -69,6 +69,7 @@ from crm.models import (
     CompanyPhone,
     Contact,
     NonMatch,
+    Setting,
 )
 from crm.services import names, reference, settings
 from crm.services import phones as phone_numbers
@@ -1010,7 +1011,6 @@ _KEYS_VERSION_SETTING = "internal.match_keys_version"
 
 def keys_outdated(session: Session) -> bool:
     """Tell whether the stored keys were built by older rules than this code's."""
-    from crm.models import Setting
     row = session.get(Setting, _KEYS_VERSION_SETTING)
     stored = int(row.value) if row is not None else 1
     return stored < KEYS_VERSION and session.scalar(select(CompanyMatchKey.company_id)
@@ -1018,7 +1018,6 @@ def keys_outdated(session: Session) -> bool:
 
 
 def _mark_keys_current(session: Session) -> None:
-    from crm.models import Setting
     row = session.get(Setting, _KEYS_VERSION_SETTING)
     if row is None:
         session.add(Setting(key=_KEYS_VERSION_SETTING, value=KEYS_VERSION))

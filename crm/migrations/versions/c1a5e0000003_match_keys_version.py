@@ -8,6 +8,8 @@ Revision ID: c1a5e0000003
 Revises: c1a5e0000002
 Create Date: 2026-11-27 14:00:00
 """
+from datetime import datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -26,7 +28,6 @@ def upgrade() -> None:
         return
     settings = sa.table("settings", sa.column("key", sa.String), sa.column("value", sa.JSON),
                         sa.column("updated_at", sa.DateTime(timezone=True)))
-    from datetime import datetime, timezone
     op.bulk_insert(settings, [{"key": KEY, "value": 2,
                                "updated_at": datetime.now(timezone.utc)}])
 
