@@ -175,14 +175,19 @@ class CompanySearchTerm(Base):
 
     __tablename__ = "company_search_terms"
     __table_args__ = (
-        Index("ix_company_search_terms_term", "term", "company_id"),
         # "Has this company a term starting with …" reads only that company's terms.
         Index("ix_company_search_terms_company_id_term", "company_id", "term"),
+        # On SQLite the table is its (term, company_id) B-tree: no rowid, no third copy.
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    term: Mapped[str] = mapped_column(String(120))
+    # The key is what a search reads by prefix. Prefix ranges (term >= 'hen' AND term <
+    # 'heo') need code-point order, which PostgreSQL has only in the "C" collation
+    # (a database made with en_US.UTF-8 would sort by the language's rules).
+    term: Mapped[str] = mapped_column(
+        String(120).with_variant(String(120, collation="C"), "postgresql"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Contact(Timestamped, Base):

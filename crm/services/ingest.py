@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -65,7 +65,7 @@ from crm.models import (
     ReviewItem,
     RowAction,
 )
-from crm.services import audit, matching, names, phones, search
+from crm.services import audit, bulk, matching, names, phones, search
 from crm.services.errors import Conflict, N_, NotFound
 from crm.services.matching import KeyIndex, MatchSettings, Profile
 
@@ -640,9 +640,9 @@ class _Ingest:
 
     def _merged_away(self, ids: set[int]) -> dict[int, int]:
         found: dict[int, int] = {}
-        for chunk in matching._chunks(sorted(ids), 500):
+        for chunk in bulk.chunks(self.s, sorted(ids)):
             for cid, into in self.s.execute(select(Company.id, Company.merged_into_id).where(
-                    Company.id.in_(chunk), Company.merged_into_id.is_not(None))):
+                    bulk.one_of(self.s, Company.id, chunk), Company.merged_into_id.is_not(None))):
                 found[cid] = into
         return found
 
@@ -738,14 +738,16 @@ class _Ingest:
         new = [d for d in decisions if d.action in (RowAction.CREATED.value,
                                                     RowAction.REVIEW.value)]
         codes = sorted({d.rec.credit_code for d in decisions if d.rec.credit_code})
-        for chunk in matching._chunks(codes, 500):
+        for chunk in bulk.chunks(conn, codes):
             self.codes_taken.update(self.s.scalars(select(Company.credit_code).where(
-                Company.credit_code.in_(chunk))))
+                bulk.one_of(conn, Company.credit_code, chunk))))
         if new:
             table = Company.__table__
             rows = [self._company_values(d.rec, batch_id, now) for d in new]
-            ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                               rows).scalars().all()
+            ids = bulk.reserve_ids(conn, table, len(rows))
+            for row, cid in zip(rows, ids):
+                row["id"] = cid
+            bulk.insert_rows(conn, table, rows)
             for d, cid in zip(new, ids):
                 self.real_id[d.target] = cid
                 self.local_profiles[d.target].company_id = cid
@@ -803,15 +805,13 @@ class _Ingest:
         terms = self._start_terms(created_ids)
         with self._timed("write_facts"):
             for table_name, rows in facts.items():
-                _insert_rows(conn, _TABLES[table_name], rows)
+                bulk.insert_rows(conn, _TABLES[table_name], rows)
             self._apply_fills(existing)
             if reviews:
                 self._queue_reviews(reviews, batch_id)
         with self._timed("write_trail"):
-            if results:
-                conn.execute(insert(ImportRowResult.__table__), results)
-            if audit_rows:
-                conn.execute(insert(AuditEntry.__table__), audit_rows)
+            bulk.insert_rows(conn, ImportRowResult.__table__, results)
+            bulk.insert_rows(conn, AuditEntry.__table__, audit_rows)
         self._index(created_ids, terms)
 
     def _company_values(self, rec: Record, batch_id: int, now) -> dict[str, Any]:
@@ -956,13 +956,13 @@ class _Ingest:
         self.have_keys: set[tuple[str, str, int]] = set()
         have_terms: set[tuple[str, int]] = set()
         with self._timed("load_index"):
-            for chunk in matching._chunks(linked, 500):
+            for chunk in bulk.chunks(self.s, linked):
                 self.have_keys.update((k, v, c) for k, v, c in self.s.execute(
                     select(CompanyMatchKey.kind, CompanyMatchKey.key, CompanyMatchKey.company_id)
-                    .where(CompanyMatchKey.company_id.in_(chunk))))
+                    .where(bulk.one_of(self.s, CompanyMatchKey.company_id, chunk))))
                 have_terms.update((t, c) for c, t in self.s.execute(
                     select(CompanySearchTerm.company_id, CompanySearchTerm.term)
-                    .where(CompanySearchTerm.company_id.in_(chunk))))
+                    .where(bulk.one_of(self.s, CompanySearchTerm.company_id, chunk))))
         texts, numbers = dict(self.new_texts), dict(self.new_numbers)
 
         def compute() -> list[tuple[str, int]]:
@@ -984,14 +984,14 @@ class _Ingest:
                            for kind, key in self.new_keys.get(cid, ())} - self.have_keys)
         # Sorted by key and term, the inserts walk the indexes in order.
         with self._timed("write_keys"):
-            _insert_plain(conn, CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
+            bulk.insert_plain(conn, CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
                           key_rows)
         with self._timed("write_profiles"):
             self._write_profiles(created)
         with self._timed("search_terms_wait"):
             term_rows = terms.result()
         with self._timed("write_terms"):
-            _insert_plain(conn, CompanySearchTerm.__tablename__, ("term", "company_id"),
+            bulk.insert_plain(conn, CompanySearchTerm.__tablename__, ("term", "company_id"),
                           term_rows)
 
     def _write_profiles(self, created: set[int]) -> None:
@@ -1020,90 +1020,9 @@ class _Ingest:
         table = CompanyMatchProfile.__table__
         conn = self.s.connection()
         stale = [cid for cid in touched if cid not in created]
-        for chunk in matching._chunks(stale, 500):
-            conn.execute(delete(table).where(table.c.company_id.in_(chunk)))
-        conn.execute(insert(table), rows)
-
-
-def _insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert rows of plain values through the driver: COPY on PostgreSQL, else executemany.
-
-    The search terms and match keys are most of what an import writes; skipping
-    SQLAlchemy's per-row parameter processing halves their cost, and PostgreSQL's COPY
-    takes them several times faster than row-by-row INSERTs.
-    """
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table, columns, rows)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "
-           f"VALUES ({', '.join(mark for _ in columns)})")
-    conn.exec_driver_sql(sql, rows)
-
-
-def _insert_rows(conn, table, rows: list[dict[str, Any]]) -> None:
-    """Insert dict rows through the driver, with the columns' Python defaults filled in.
-
-    For the fact tables (aliases, phones, contacts, booths): no JSON, plain values, times
-    as the dialect stores them. SQLAlchemy's per-row processing would double the cost.
-    """
-    if not rows:
-        return
-    names = list(dict.fromkeys(k for row in rows[:1] for k in row))
-    for row in rows[1:]:
-        for k in row:
-            if k not in names:
-                names.append(k)
-    defaults = {}
-    for column in table.columns:
-        if column.name in names or column.primary_key and column.autoincrement:
-            continue
-        if column.default is not None and column.default.is_scalar:
-            defaults[column.name] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            defaults[column.name] = column.default.arg
-    columns = names + list(defaults)
-    sqlite = conn.dialect.name == "sqlite"
-    stamps: dict[datetime, str] = {}  # most rows carry the same time
-
-    def plain(value):
-        if sqlite:
-            if isinstance(value, datetime):
-                text = stamps.get(value)
-                if text is None:
-                    text = stamps[value] = value.astimezone(timezone.utc).strftime(
-                        "%Y-%m-%d %H:%M:%S.%f")
-                return text
-            if isinstance(value, Decimal):
-                return str(value)
-        return value
-
-    values = []
-    for row in rows:
-        out = [plain(row.get(name)) for name in names]
-        for name, default in defaults.items():
-            value = default(None) if callable(default) else default
-            out.append(plain(value))
-        values.append(tuple(out))
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table.name, columns, values)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    sql = (f'INSERT INTO "{table.name}" ({quoted}) '
-           f"VALUES ({', '.join(mark for _ in columns)})")
-    conn.exec_driver_sql(sql, values)
-
-
-def _copy(conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into a PostgreSQL table inside the connection's current transaction."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with conn.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
+        for chunk in bulk.chunks(conn, stale):
+            conn.execute(delete(table).where(bulk.one_of(conn, table.c.company_id, chunk)))
+        bulk.insert_rows(conn, table, rows)
 
 
 _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
@@ -1136,37 +1055,39 @@ class _Existing:
     @classmethod
     def load(cls, session: Session, ids: set[int], exhibition_id: int | None) -> _Existing:
         ex = cls()
-        for chunk in matching._chunks(sorted(ids), 500):
+        for chunk in bulk.chunks(session, sorted(ids)):
             for row in session.execute(select(Company.id, *[getattr(Company, f)
                                                             for f in cls.FIELDS])
-                                       .where(Company.id.in_(chunk))):
+                                       .where(bulk.one_of(session, Company.id, chunk))):
                 values = dict(zip(cls.FIELDS, row[1:]))
                 ex.companies[row[0]] = values
                 ex.original[row[0]] = dict(values)
             ex.aliases.update(tuple(r) for r in session.execute(
                 select(CompanyAlias.company_id, CompanyAlias.name)
-                .where(CompanyAlias.company_id.in_(chunk))).all())
+                .where(bulk.one_of(session, CompanyAlias.company_id, chunk))).all())
             for cid, e164, raw, ext in session.execute(
                     select(CompanyPhone.company_id, CompanyPhone.e164, CompanyPhone.raw,
-                           CompanyPhone.extension).where(CompanyPhone.company_id.in_(chunk))):
+                           CompanyPhone.extension)
+                    .where(bulk.one_of(session, CompanyPhone.company_id, chunk))):
                 ex.phones.add((cid, e164 or raw, ext))
-            for cid, email in session.execute(select(CompanyEmail.company_id, CompanyEmail.email)
-                                              .where(CompanyEmail.company_id.in_(chunk))):
+            for cid, email in session.execute(
+                    select(CompanyEmail.company_id, CompanyEmail.email)
+                    .where(bulk.one_of(session, CompanyEmail.company_id, chunk))):
                 ex.emails.add((cid, email.lower()))
             for cid, name, mobile, email in session.execute(
                     select(Contact.company_id, Contact.name, Contact.mobile_e164, Contact.email)
-                    .where(Contact.company_id.in_(chunk))):
+                    .where(bulk.one_of(session, Contact.company_id, chunk))):
                 ex.contacts |= cls.contact_keys(cid, {"name": name, "mobile_e164": mobile,
                                                       "email": email})
             if exhibition_id is not None:
                 for cid, booth in session.execute(
                         select(Participation.company_id, Participation.booth_no)
-                        .where(Participation.company_id.in_(chunk),
+                        .where(bulk.one_of(session, Participation.company_id, chunk),
                                Participation.exhibition_id == exhibition_id)):
                     ex.booths.add((cid, booth or ""))
             ex.kinds.update(tuple(r) for r in session.execute(
                 select(CompanyKindLink.company_id, CompanyKindLink.kind)
-                .where(CompanyKindLink.company_id.in_(chunk))).all())
+                .where(bulk.one_of(session, CompanyKindLink.company_id, chunk))).all())
         return ex
 
     @staticmethod

@@ -71,7 +71,7 @@ from crm.models import (
     NonMatch,
     Setting,
 )
-from crm.services import names, reference, settings
+from crm.services import bulk, names, reference, settings
 from crm.services import phones as phone_numbers
 
 DATA_FILE = Path(__file__).resolve().parents[2] / "data" / "matching.yaml"
@@ -931,10 +931,10 @@ def company_profiles(session: Session, company_ids: Iterable[int]) -> dict[int, 
     """
     ids = sorted(set(company_ids))
     out: dict[int, Profile] = {}
-    for chunk in _chunks(ids, 900):
+    for chunk in bulk.chunks(session, ids):
         for cid, data in session.execute(
                 select(CompanyMatchProfile.company_id, CompanyMatchProfile.data)
-                .where(CompanyMatchProfile.company_id.in_(chunk))):
+                .where(bulk.one_of(session, CompanyMatchProfile.company_id, chunk))):
             out[cid] = profile_from_data(cid, data)
     missing = [i for i in ids if i not in out]
     if missing:
@@ -1109,9 +1109,10 @@ class KeyIndex:
                 by_kind[kind].append(key)
                 self.holders[(kind, key)] = set()
         for kind, values in by_kind.items():
-            for chunk in _chunks(sorted(values), 500):
+            for chunk in bulk.chunks(session, sorted(values)):
                 stmt = (select(CompanyMatchKey.key, CompanyMatchKey.company_id)
-                        .where(CompanyMatchKey.kind == kind, CompanyMatchKey.key.in_(chunk)))
+                        .where(CompanyMatchKey.kind == kind,
+                               bulk.one_of(session, CompanyMatchKey.key, chunk)))
                 for key, cid in session.execute(stmt):
                     self.holders[(kind, key)].add(cid)
 
@@ -1123,12 +1124,12 @@ def non_matches(session: Session, company_ids: Iterable[int]) -> set[tuple[int, 
     """Pairs (low id, high id) among these companies that a person said are different."""
     ids = sorted(set(company_ids))
     pairs: set[tuple[int, int]] = set()
-    for chunk in _chunks(ids, 500):
+    for chunk in bulk.chunks(session, ids):
         for a, b in session.execute(select(NonMatch.company_a_id, NonMatch.company_b_id)
-                                    .where(NonMatch.company_a_id.in_(chunk))):
+                                    .where(bulk.one_of(session, NonMatch.company_a_id, chunk))):
             pairs.add((a, b))
         for a, b in session.execute(select(NonMatch.company_a_id, NonMatch.company_b_id)
-                                    .where(NonMatch.company_b_id.in_(chunk))):
+                                    .where(bulk.one_of(session, NonMatch.company_b_id, chunk))):
             pairs.add((a, b))
     return pairs
 
