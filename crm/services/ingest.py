@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from contextlib import contextmanager
 from collections import defaultdict
@@ -474,12 +475,20 @@ class _Ingest:
         self.local_profiles: dict[int, Profile] = {}
         self.next_local = -1
         self.real_id: dict[int, int] = {}
+        self.made_here: set[int] = set()  # ids of the companies this batch created
         self.batch: ImportBatch | None = None
         # Credit codes are unique: those given out by this batch or held in the database.
         self.codes_taken: set[str] = set()
         self.batch_counts = self._batch_key_counts()
         self.timings: dict[str, float] = defaultdict(float)
+        self.timing_lock = threading.Lock()
         self.pool = None  # a thread for the search terms, made on first use
+        # The stored profile of each company a row linked to, as it was before the batch,
+        # and every profile the batch added to it: their union is what _write_profiles
+        # stores, whichever chunk (and whichever thread) saw the company first.
+        self.base_profiles: dict[int, Profile] = {}
+        self.added_profiles: dict[int, list[Profile]] = defaultdict(list)
+        self.reads: Session = session  # what resolving reads through (see _reader)
 
     @contextmanager
     def _timed(self, stage: str):
@@ -487,7 +496,8 @@ class _Ingest:
         try:
             yield
         finally:
-            self.timings[stage] += time.perf_counter() - start
+            with self.timing_lock:
+                self.timings[stage] += time.perf_counter() - start
 
     # -- counting keys shared inside the file (a switchboard on every row) -------------------
 
@@ -516,8 +526,11 @@ class _Ingest:
         report.rejected = [{"row": r.row, "sheet": r.sheet, "column": r.errors[0][0],
                             "message": r.errors[0][1], "cells": r.raw or {}}
                            for r in self.records if r.errors]
+        recorded = {(r.row, r.sheet) for r in self.records}
+        record_rows = {row for row, _sheet in recorded}
+        # Rows the reader could not even turn into a record count as rows too.
         report.rows = len(self.records) + len({
-            i.row for i in issues if i.row not in {r.row for r in self.records}})
+            i.row for i in issues if i.row not in record_rows})
         fatal = bool(reader_errors) or any(rec.errors for rec in self.records)
         if all_or_nothing and fatal:
             report.written = False
@@ -532,20 +545,9 @@ class _Ingest:
         if not dry_run:
             self.batch = self._start_batch()
             report.batch_id = self.batch.id
-        decisions: list[_Decision] = []
-        total = len(self.records)
         restore = self._big_cache()
         try:
-            for start in range(0, total, self.chunk_size):
-                chunk = self.records[start:start + self.chunk_size]
-                with self._timed("resolve"):
-                    chunk_decisions = self._resolve(chunk)
-                if not dry_run:
-                    with self._timed("write"):
-                        self._write(chunk_decisions)
-                decisions.extend(chunk_decisions)
-                if self.progress is not None:
-                    self.progress(min(start + len(chunk), total), total)
+            decisions = self._resolve_and_write(dry_run)
         finally:
             if self.pool is not None:
                 self.pool.shutdown(wait=True)
@@ -567,7 +569,7 @@ class _Ingest:
             report.outcomes.append(RowOutcome(d.rec.row, d.action, target, candidate, d.score,
                                               d.rec.display_name, d.rec.sheet))
         for issue in issues:
-            if (issue.row, issue.sheet) not in {(r.row, r.sheet) for r in self.records}:
+            if (issue.row, issue.sheet) not in recorded:
                 report.outcomes.append(RowOutcome(issue.row, RowAction.ERROR.value,
                                                   column=issue.column, message=issue.message,
                                                   sheet=issue.sheet))
@@ -576,6 +578,72 @@ class _Ingest:
             self._finish_batch(report)
         report.timings = {k: round(v, 3) for k, v in self.timings.items()}
         return report
+
+    def _resolve_and_write(self, dry_run: bool) -> list[_Decision]:
+        """Resolve and write the records chunk by chunk; return every row's decision.
+
+        With a second connection at hand (`_reader`), chunk N+1 is resolved while chunk N
+        is written: the database works on one while Python works on the other. Resolving
+        reads only what was there before the batch (the batch's own companies are matched
+        through its in-memory index), so it needs no view of the writes in flight.
+        """
+        total = len(self.records)
+        chunks = [self.records[start:start + self.chunk_size]
+                  for start in range(0, total, self.chunk_size)]
+        decisions: list[_Decision] = []
+        reader = None if dry_run or len(chunks) < 2 else self._reader()
+        if reader is None:
+            for chunk in chunks:
+                decisions += self._resolve_timed(chunk)
+                if not dry_run:
+                    self._write_timed(decisions[-len(chunk):])
+                self._report(len(decisions), total)
+            return decisions
+        from concurrent.futures import ThreadPoolExecutor
+        self.reads = reader
+        try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+                in_flight = None
+                for chunk in chunks:
+                    chunk_decisions = self._resolve_timed(chunk)
+                    if in_flight is not None:
+                        in_flight.result()  # a failed write stops the run here
+                        self._report(len(decisions), total)
+                    decisions += chunk_decisions
+                    in_flight = writer.submit(self._write_timed, chunk_decisions)
+                in_flight.result()
+                self._report(len(decisions), total)
+        finally:
+            self.reads = self.s
+            reader.close()
+        return decisions
+
+    def _reader(self) -> Session | None:
+        """A session on a second connection for resolving, or None to work in one.
+
+        Only when the session is bound to an engine (not to a connection in an outer
+        transaction, as in the tests) and the database is one a second connection sees:
+        PostgreSQL, or an SQLite file.
+        """
+        from sqlalchemy import Engine
+        bind = self.s.get_bind()
+        if not isinstance(bind, Engine):
+            return None
+        if bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:"):
+            return None
+        return Session(bind=bind, autoflush=False)
+
+    def _resolve_timed(self, chunk: list[Record]) -> list[_Decision]:
+        with self._timed("resolve"):
+            return self._resolve(chunk)
+
+    def _write_timed(self, decisions: list[_Decision]) -> None:
+        with self._timed("write"):
+            self._write(decisions)
+
+    def _report(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
 
     def _big_cache(self) -> Callable[[], None]:
         """On SQLite, hold the pages the import changes in memory until the commit.
@@ -616,54 +684,65 @@ class _Ingest:
 
     def _resolve(self, chunk: list[Record]) -> list[_Decision]:
         live = [r for r in chunk if not r.errors and r.profile is not None]
+        lookups = {id(r): r.profile.lookup_keys() for r in live}
         index = KeyIndex()
-        index.load(self.s, {k for r in live for k in r.profile.lookup_keys()})
+        index.load(self.reads, set().union(*lookups.values()))
         db_candidates: dict[int, tuple[set[int], dict[int, set]]] = {}
         wanted: set[int] = set()
         for rec in live:
             ids, shared = matching.candidate_ids(rec.profile, index, self.cfg,
-                                                 self.batch_counts)
+                                                 self.batch_counts, keys=lookups[id(rec)])
             db_candidates[id(rec)] = (ids, shared)
             wanted |= ids
-        profiles = matching.company_profiles(self.s, wanted) if wanted else {}
-        self.db_profiles = profiles
+        profiles = matching.company_profiles(self.reads, wanted) if wanted else {}
         merged_away = self._merged_away(wanted)
-        pairs = matching.non_matches(self.s, wanted) if wanted else set()
+        pairs = matching.non_matches(self.reads, wanted) if wanted else set()
         out = []
         for rec in chunk:
             if rec.errors or rec.profile is None:
                 out.append(_Decision(rec, RowAction.ERROR.value))
                 continue
             ids, shared = db_candidates[id(rec)]
-            out.append(self._decide(rec, ids, shared, profiles, merged_away, pairs))
+            decision = self._decide(rec, lookups[id(rec)], ids, shared, profiles, merged_away,
+                                    pairs)
+            if decision.action == RowAction.LINKED.value and decision.target in profiles:
+                self.base_profiles.setdefault(decision.target, profiles[decision.target])
+            out.append(decision)
         return out
 
     def _merged_away(self, ids: set[int]) -> dict[int, int]:
         found: dict[int, int] = {}
-        for chunk in bulk.chunks(self.s, sorted(ids)):
-            for cid, into in self.s.execute(select(Company.id, Company.merged_into_id).where(
-                    bulk.one_of(self.s, Company.id, chunk), Company.merged_into_id.is_not(None))):
+        reads = self.reads
+        for chunk in bulk.chunks(reads, sorted(ids)):
+            for cid, into in reads.execute(select(Company.id, Company.merged_into_id).where(
+                    bulk.one_of(reads, Company.id, chunk), Company.merged_into_id.is_not(None))):
                 found[cid] = into
         return found
 
-    def _decide(self, rec: Record, ids: set[int], shared: dict[int, set],
+    def _decide(self, rec: Record, keys: set[tuple[str, str]], ids: set[int],
+                shared: dict[int, set],
                 profiles: dict[int, Profile], merged_away: dict[int, int],
                 pairs: set[tuple[int, int]]) -> _Decision:
         profile = rec.profile
         assert profile is not None
         scored: dict[int, matching.Verdict] = {}
         for cid in ids:
-            if cid in merged_away or cid not in profiles:
+            # A company this batch made is a candidate through the batch's own index
+            # (under its local ref), with all the batch knows of it; not a second time.
+            if cid in merged_away or cid not in profiles or cid in self.made_here:
                 continue
-            scored[cid] = matching.compare(profile, profiles[cid], self.cfg,
+            stored = profiles[cid]
+            if cid in self.local_profiles:  # rows of this batch added to it already
+                stored = matching.union_profile(cid, stored, [self.local_profiles[cid]])
+            scored[cid] = matching.compare(profile, stored, self.cfg,
                                            shared=shared.get(cid, set()))
-        for ref, keys in self._local_candidates(profile).items():
+        for ref, strong in self._local_candidates(keys).items():
             if ref in merged_away:
                 continue
             for other in (profiles.get(ref), self.local_profiles.get(ref)):
                 if other is None:
                     continue
-                verdict = matching.compare(profile, other, self.cfg, shared=keys)
+                verdict = matching.compare(profile, other, self.cfg, shared=strong)
                 if ref not in scored or verdict.score > scored[ref].score:
                     scored[ref] = verdict
         ranked = sorted(scored.items(), key=lambda kv: (-kv[1].score, abs(kv[0])))
@@ -685,9 +764,10 @@ class _Ingest:
         return _Decision(rec, RowAction.CREATED.value, local,
                          best[0] if best else None, best[1].score if best else None)
 
-    def _local_candidates(self, profile: Profile) -> dict[int, set[tuple[str, str]]]:
+    def _local_candidates(self, keys: set[tuple[str, str]]) -> dict[int, set[tuple[str, str]]]:
+        """What this batch made or touched that shares a look-up key with a row."""
         found: dict[int, set[tuple[str, str]]] = {}
-        for key in profile.lookup_keys():
+        for key in keys:
             holders = self.local_index.get(key)
             if not holders:
                 continue
@@ -750,6 +830,7 @@ class _Ingest:
             bulk.insert_rows(conn, table, rows)
             for d, cid in zip(new, ids):
                 self.real_id[d.target] = cid
+                self.made_here.add(cid)
                 self.local_profiles[d.target].company_id = cid
         linked_ids = {self.real_id.get(d.target, d.target) for d in decisions
                       if d.action == RowAction.LINKED.value}
@@ -759,7 +840,7 @@ class _Ingest:
         self.new_texts: dict[int, list[str]] = defaultdict(list)
         self.new_numbers: dict[int, list[str]] = defaultdict(list)
         self.new_keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        self.new_profiles: dict[int, list[Profile]] = defaultdict(list)
+        self.new_profiles: set[int] = set()  # companies whose stored profile changes
         results = []
         audit_rows = []
         touched: set[int] = set()
@@ -788,7 +869,8 @@ class _Ingest:
                 touched.add(cid)
                 self.new_keys[cid] |= rec.profile.stored_keys() if rec.profile else set()
                 if rec.profile is not None:
-                    self.new_profiles[cid].append(rec.profile)
+                    self.new_profiles.add(cid)
+                    self.added_profiles[cid].append(rec.profile)
             if d.action == RowAction.REVIEW.value and candidate and candidate != cid:
                 reviews.append((cid, candidate, d.score, d.evidence, label))
             results.append({"batch_id": batch_id, "row": rec.row, "sheet": rec.sheet,
@@ -984,39 +1066,29 @@ class _Ingest:
                            for kind, key in self.new_keys.get(cid, ())} - self.have_keys)
         # Sorted by key and term, the inserts walk the indexes in order.
         with self._timed("write_keys"):
-            bulk.insert_plain(conn, CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
-                          key_rows)
+            bulk.insert_plain(conn, CompanyMatchKey.__tablename__,
+                              ("kind", "key", "company_id"), key_rows)
         with self._timed("write_profiles"):
             self._write_profiles(created)
         with self._timed("search_terms_wait"):
             term_rows = terms.result()
         with self._timed("write_terms"):
             bulk.insert_plain(conn, CompanySearchTerm.__tablename__, ("term", "company_id"),
-                          term_rows)
+                              term_rows)
 
     def _write_profiles(self, created: set[int]) -> None:
         """Store the match profile of each company this chunk made or added to."""
         touched = sorted(self.new_profiles)
         if not touched:
             return
-        base = {cid: self.db_profiles[cid] for cid in touched
-                if cid not in created and cid in getattr(self, "db_profiles", {})}
+        base = {cid: self.base_profiles[cid] for cid in touched
+                if cid not in created and cid in self.base_profiles}
         missing = [cid for cid in touched if cid not in created and cid not in base]
         if missing:
             base.update(matching.company_profiles(self.s, missing))
-        rows = []
-        for cid in touched:
-            merged = base.get(cid) or Profile(names=[], company_id=cid)
-            merged = Profile(names=list(merged.names), credit_code=merged.credit_code,
-                             region=merged.region, strong=set(merged.strong), company_id=cid)
-            known = {n.text for n in merged.names}
-            for profile in self.new_profiles[cid]:
-                merged.names += [n for n in profile.names if n.text not in known]
-                known |= {n.text for n in profile.names}
-                merged.strong |= profile.strong
-                merged.credit_code = merged.credit_code or profile.credit_code
-                merged.region = merged.region or profile.region
-            rows.append({"company_id": cid, "data": matching.profile_data(merged)})
+        rows = [{"company_id": cid, "data": matching.profile_data(
+                    matching.union_profile(cid, base.get(cid), self.added_profiles[cid]))}
+                for cid in touched]
         table = CompanyMatchProfile.__table__
         conn = self.s.connection()
         stale = [cid for cid in touched if cid not in created]
