@@ -17,9 +17,12 @@ Everything runs inside the caller's transaction; nothing here commits.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, text
@@ -49,20 +52,28 @@ def _dialect(bind) -> str:
     return (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
 
 
-def insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert tuples of plain values (text, numbers) into `columns` of `table`."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        copy_rows(conn, table, columns, rows)
-        return
-    conn.exec_driver_sql(_insert_sql(conn, table, columns), rows)
+@dataclass
+class Batch:
+    """Rows encoded for one table, ready to send: COPY text on PostgreSQL, tuples else.
+
+    Encoding is Python's work and sending the database's: a caller may encode in one
+    thread while another sends what was encoded before (crm.services.ingest does).
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    data: bytes | list[tuple]
+    count: int
 
 
-def insert_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert dict rows, with the columns' Python defaults filled in for missing keys."""
-    if not rows:
-        return
+def plain_batch(dialect: str, table: str, columns: Sequence[str], rows: list[tuple]) -> Batch:
+    """Tuples of plain values (text, numbers) for `columns` of `table`."""
+    data: bytes | list[tuple] = copy_text(rows) if dialect == "postgresql" else rows
+    return Batch(table, tuple(columns), data, len(rows))
+
+
+def rows_batch(dialect: str, table: Table, rows: list[dict[str, Any]]) -> Batch:
+    """Dict rows, with the columns' Python defaults filled in for missing keys."""
     names = list(dict.fromkeys(k for row in rows for k in row))
     defaults = {}
     for column in table.columns:
@@ -72,17 +83,94 @@ def insert_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:
                                            or column.default.is_callable):
             defaults[column.name] = column.default.arg
     columns = names + list(defaults)
-    convert = _converter(conn, table, columns)
+    convert = _converter(dialect, table, columns)
     values = []
     for row in rows:
         out = [row.get(name) for name in names]
         for default in defaults.values():
             out.append(default(None) if callable(default) else default)
         values.append(convert(out))
-    if conn.dialect.name == "postgresql":
-        copy_rows(conn, table.name, columns, values)
+    return plain_batch(dialect, table.name, columns, values)
+
+
+def send(conn, batch: Batch) -> None:
+    """Write an encoded batch inside the connection's current transaction."""
+    if not batch.count:
         return
-    conn.exec_driver_sql(_insert_sql(conn, table.name, columns), values)
+    if conn.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{c}"' for c in batch.columns)
+        with conn.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(f'COPY "{batch.table}" ({quoted}) FROM STDIN') as copy:
+                copy.write(batch.data)
+        return
+    conn.exec_driver_sql(_insert_sql(conn, batch.table, batch.columns), batch.data)
+
+
+def insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert tuples of plain values (text, numbers) into `columns` of `table`."""
+    if rows:
+        send(conn, plain_batch(conn.dialect.name, table, columns, rows))
+
+
+def insert_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert dict rows, with the columns' Python defaults filled in for missing keys."""
+    if rows:
+        send(conn, rows_batch(conn.dialect.name, table, rows))
+
+
+# COPY text is built with stand-ins for the tab, newline and NULL it is made of, so that
+# escaping (rarely needed: a backslash, tab or line break inside a value) is one pass
+# over the whole text, never a call per value.
+_FIELD, _LINE, _NULL = "\x00", "\x01", "\x02"  # PostgreSQL text cannot hold NUL anyway
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r",
+                         _FIELD: "\t", _LINE: "\n", _NULL: "\\N"})
+
+
+def _json_or_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+_FORMAT: dict[type, Any] = {
+    type(None): lambda _v: _NULL, int: str, float: repr, Decimal: str,
+    bool: lambda v: "t" if v else "f",
+    datetime: lru_cache(maxsize=256)(datetime.isoformat),  # a batch shares a few times
+}
+
+
+def copy_text(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows in PostgreSQL's COPY text format (tab-separated, \\N for NULL, escaped)."""
+    if not rows:
+        return b""
+    fmt = _FORMAT.get
+    lines = [_FIELD.join([v if v.__class__ is str else fmt(v.__class__, _json_or_text)(v)
+                          for v in row]) for row in rows]
+    text = _LINE.join(lines) + _LINE
+    # A value holding a stand-in character itself (control characters pasted from a
+    # spreadsheet) would shift the fields: then escape value by value instead.
+    nulls = sum(row.count(None) for row in rows)
+    if (text.count(_LINE) != len(rows) or text.count(_NULL) != nulls
+            or text.count(_FIELD) != len(rows) * (len(rows[0]) - 1)):
+        return "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows).encode()
+    if _NEEDS_ESCAPE.search(text):
+        return text.translate(_ESCAPE).encode()
+    return text.replace(_FIELD, "\t").replace(_LINE, "\n").replace(_NULL, "\\N").encode()
+
+
+_VALUE_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    text = value if isinstance(value, str) else _fmt_value(value)
+    return text.translate(_VALUE_ESCAPES)
+
+
+def _fmt_value(value: Any) -> str:
+    return _FORMAT.get(value.__class__, _json_or_text)(value)
 
 
 def reserve_ids(conn, table: Table, count: int) -> list[int]:
@@ -102,24 +190,15 @@ def reserve_ids(conn, table: Table, count: int) -> list[int]:
     return list(range(int(top) + 1, int(top) + 1 + count))
 
 
-def copy_rows(conn, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into a PostgreSQL table inside the connection's current transaction."""
-    quoted = ", ".join(f'"{c}"' for c in columns)
-    with conn.connection.dbapi_connection.cursor() as cursor:
-        with cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def _insert_sql(conn, table: str, columns: Sequence[str]) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(f'"{c}"' for c in columns)
     return f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(mark for _ in columns)})'
 
 
-def _converter(conn, table: Table, columns: Sequence[str]):
+def _converter(dialect: str, table: Table, columns: Sequence[str]):
     """A function turning one row's values into what the driver takes for these columns."""
-    sqlite = conn.dialect.name == "sqlite"
+    sqlite = dialect == "sqlite"
     json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     stamps: dict[datetime, str] = {}  # most rows of a batch carry the same time
 

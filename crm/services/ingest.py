@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -456,6 +456,21 @@ class _Decision:
     evidence: dict[str, Any] | None = None
 
 
+@dataclass
+class _ChunkWrites:
+    """What one chunk writes, worked out in Python before any of it is sent."""
+
+    # Rows encoded for the driver (bulk.Batch), in the order they are sent.
+    companies: list[bulk.Batch] = field(default_factory=list)
+    facts: list[bulk.Batch] = field(default_factory=list)
+    trail: list[bulk.Batch] = field(default_factory=list)
+    keys: list[bulk.Batch] = field(default_factory=list)
+    profiles: list[bulk.Batch] = field(default_factory=list)
+    fills: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # UPDATEs
+    stale_profiles: list[int] = field(default_factory=list)  # DELETEd before their rewrite
+    terms: Any = None  # the Future of the search-term Batch, computed in a thread
+
+
 class _Ingest:
     """One run of the write path over a list of records."""
 
@@ -489,6 +504,14 @@ class _Ingest:
         self.base_profiles: dict[int, Profile] = {}
         self.added_profiles: dict[int, list[Profile]] = defaultdict(list)
         self.reads: Session = session  # what resolving reads through (see _reader)
+        # What the batch has written so far, so a chunk is prepared without reading it back.
+        self.existing = _Existing()
+        self.existing_loaded: set[int] = set()
+        self.keys_written: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        self.texts_written: dict[int, list[str]] = defaultdict(list)
+        self.numbers_written: dict[int, list[str | None]] = defaultdict(list)
+        self.review_pairs: set[tuple[int, int]] = set()
+        self.next_company_id: int | None = None  # SQLite: ids are counted on in memory
 
     @contextmanager
     def _timed(self, stage: str):
@@ -582,23 +605,28 @@ class _Ingest:
     def _resolve_and_write(self, dry_run: bool) -> list[_Decision]:
         """Resolve and write the records chunk by chunk; return every row's decision.
 
-        With a second connection at hand (`_reader`), chunk N+1 is resolved while chunk N
-        is written: the database works on one while Python works on the other. Resolving
-        reads only what was there before the batch (the batch's own companies are matched
-        through its in-memory index), so it needs no view of the writes in flight.
+        With a second connection at hand (`_reader`), chunk N+1 is resolved and prepared
+        (its rows worked out in Python) while chunk N is sent on the batch's connection in
+        a writer thread: the database works on one while Python works on the other.
+        Resolving and preparing read only what was there before the batch; what the batch
+        wrote is known in memory, so they need no view of the writes in flight.
         """
         total = len(self.records)
         chunks = [self.records[start:start + self.chunk_size]
                   for start in range(0, total, self.chunk_size)]
         decisions: list[_Decision] = []
+        if not dry_run and self.s.get_bind().dialect.name != "postgresql":
+            self.next_company_id = bulk.reserve_ids(self.s.connection(), Company.__table__, 1)[0]
         reader = None if dry_run or len(chunks) < 2 else self._reader()
         if reader is None:
             for chunk in chunks:
                 decisions += self._resolve_timed(chunk)
                 if not dry_run:
-                    self._write_timed(decisions[-len(chunk):])
+                    with self._timed("write"):
+                        self._write(decisions[-len(chunk):])
                 self._report(len(decisions), total)
             return decisions
+        import contextvars
         from concurrent.futures import ThreadPoolExecutor
         self.reads = reader
         try:
@@ -606,11 +634,15 @@ class _Ingest:
                 in_flight = None
                 for chunk in chunks:
                     chunk_decisions = self._resolve_timed(chunk)
+                    with self._timed("prepare"):
+                        prepared = self._prepare(chunk_decisions)
                     if in_flight is not None:
                         in_flight.result()  # a failed write stops the run here
                         self._report(len(decisions), total)
                     decisions += chunk_decisions
-                    in_flight = writer.submit(self._write_timed, chunk_decisions)
+                    # The writer runs in this context: the audit actor is a context variable.
+                    in_flight = writer.submit(contextvars.copy_context().run,
+                                              self._send_timed, prepared)
                 in_flight.result()
                 self._report(len(decisions), total)
         finally:
@@ -637,9 +669,9 @@ class _Ingest:
         with self._timed("resolve"):
             return self._resolve(chunk)
 
-    def _write_timed(self, decisions: list[_Decision]) -> None:
+    def _send_timed(self, prepared: _ChunkWrites) -> None:
         with self._timed("write"):
-            self._write(decisions)
+            self._send(prepared)
 
     def _report(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -811,40 +843,44 @@ class _Ingest:
     # -- writing a chunk -------------------------------------------------------------------
 
     def _write(self, decisions: list[_Decision]) -> None:
+        """Write one chunk: work out every row in Python (`_prepare`), then send them."""
+        self._send(self._prepare(decisions))
+
+    def _prepare(self, decisions: list[_Decision]) -> _ChunkWrites:
+        """Everything a chunk writes, as rows: the part of writing that is Python's.
+
+        Reads go through `self.reads` and see the database as it was before the batch;
+        what the batch itself has written is known in memory (`self.existing`, the keys
+        and texts written, the review pairs), so a chunk can be prepared while the one
+        before it is still being sent.
+        """
         assert self.batch is not None
-        conn = self.s.connection()
+        w = _ChunkWrites()
         batch_id = self.batch.id
         now = utcnow()
+        self._load_codes(decisions)
         new = [d for d in decisions if d.action in (RowAction.CREATED.value,
                                                     RowAction.REVIEW.value)]
-        codes = sorted({d.rec.credit_code for d in decisions if d.rec.credit_code})
-        for chunk in bulk.chunks(conn, codes):
-            self.codes_taken.update(self.s.scalars(select(Company.credit_code).where(
-                bulk.one_of(conn, Company.credit_code, chunk))))
-        if new:
-            table = Company.__table__
-            rows = [self._company_values(d.rec, batch_id, now) for d in new]
-            ids = bulk.reserve_ids(conn, table, len(rows))
-            for row, cid in zip(rows, ids):
-                row["id"] = cid
-            bulk.insert_rows(conn, table, rows)
-            for d, cid in zip(new, ids):
-                self.real_id[d.target] = cid
-                self.made_here.add(cid)
-                self.local_profiles[d.target].company_id = cid
-        linked_ids = {self.real_id.get(d.target, d.target) for d in decisions
-                      if d.action == RowAction.LINKED.value}
-        existing = _Existing.load(self.s, linked_ids, self.source.exhibition_id)
-        created_ids = {self.real_id[d.target] for d in new}
-        facts: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.new_texts: dict[int, list[str]] = defaultdict(list)
-        self.new_numbers: dict[int, list[str]] = defaultdict(list)
-        self.new_keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
-        self.new_profiles: set[int] = set()  # companies whose stored profile changes
-        results = []
-        audit_rows = []
-        touched: set[int] = set()
+        created: set[int] = set()
+        companies, facts = [], defaultdict(list)
+        results: list[dict[str, Any]] = []
+        audit_rows: list[dict[str, Any]] = []
+        for d, cid in zip(new, self._new_company_ids(len(new))):
+            values = {**self._company_values(d.rec, batch_id, now), "id": cid}
+            companies.append(values)
+            self.real_id[d.target] = cid
+            self.made_here.add(cid)
+            created.add(cid)
+            self.local_profiles[d.target].company_id = cid
+            fields = {f: values.get(f) for f in _Existing.FIELDS}
+            self.existing.companies[cid], self.existing.original[cid] = fields, dict(fields)
+        self._load_existing({self.real_id.get(d.target, d.target) for d in decisions
+                             if d.action == RowAction.LINKED.value})
+        texts: dict[int, list[str]] = defaultdict(list)
+        numbers: dict[int, list[str | None]] = defaultdict(list)
+        keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
         reviews = []
+        user_id = self.source.user_id or audit.current_actor()
         for d in decisions:
             rec = d.rec
             if d.action == RowAction.ERROR.value:
@@ -859,42 +895,223 @@ class _Ingest:
             assert cid is not None and cid > 0
             candidate = self.real_id.get(d.candidate, d.candidate) if d.candidate else None
             label = self.source.label(rec.row, rec.sheet, self.show, rec.url)
-            added = self._facts(cid, rec, label, batch_id, existing, facts, now)
+            added = self._facts(cid, rec, label, batch_id, self.existing, facts, now,
+                                texts, numbers)
             filled = None
             if d.action == RowAction.LINKED.value:
-                filled = self._fill_blanks(cid, rec, existing) or None
+                filled = self._fill_blanks(cid, rec, self.existing) or None
                 if filled:
                     added = True
-            if added or d.action != RowAction.LINKED.value:
-                touched.add(cid)
-                self.new_keys[cid] |= rec.profile.stored_keys() if rec.profile else set()
-                if rec.profile is not None:
-                    self.new_profiles.add(cid)
-                    self.added_profiles[cid].append(rec.profile)
+            if (added or d.action != RowAction.LINKED.value) and rec.profile is not None:
+                keys[cid] |= rec.profile.stored_keys()
+                self.added_profiles[cid].append(rec.profile)
             if d.action == RowAction.REVIEW.value and candidate and candidate != cid:
                 reviews.append((cid, candidate, d.score, d.evidence, label))
             results.append({"batch_id": batch_id, "row": rec.row, "sheet": rec.sheet,
                             "action": d.action, "company_id": cid, "candidate_id": candidate,
                             "score": d.score, "name": (rec.display_name or "")[:300],
                             "column": None, "message": None, "filled": filled})
-            audit_rows.append({"at": now, "user_id": self.source.user_id or audit.current_actor(),
-                               "action": "import", "entity": "companies", "entity_id": cid,
-                               "company_id": cid, "before": None,
+            audit_rows.append({"at": now, "user_id": user_id, "action": "import",
+                               "entity": "companies", "entity_id": cid, "company_id": cid,
+                               "before": None,
                                "after": {"batch": batch_id, "row": rec.row,
                                          "result": d.action, "source": label}})
-        # The search terms are pure Python: work them out in a thread while this one
-        # waits on the database (the drivers let go of the GIL while they write).
-        terms = self._start_terms(created_ids)
+        w.fills = self._fills()
+        linked = sorted((set(keys) | set(texts) | set(numbers)) - created)
+        have_keys, have_terms = self._held_keys_and_terms(linked)
+        w.terms = self._start_terms(texts, numbers, have_terms)
+        dialect = self.s.get_bind().dialect.name
+        if companies:
+            w.companies.append(bulk.rows_batch(dialect, Company.__table__, companies))
+        w.facts = [bulk.rows_batch(dialect, _TABLES[name], rows)
+                   for name, rows in facts.items() if rows]
+        reviews_rows = self._review_rows(reviews, batch_id)
+        if reviews_rows:
+            w.facts.append(bulk.rows_batch(dialect, ReviewItem.__table__, reviews_rows))
+        w.trail = [bulk.rows_batch(dialect, table, rows) for table, rows in
+                   ((ImportRowResult.__table__, results), (AuditEntry.__table__, audit_rows))
+                   if rows]
+        key_rows = sorted({(kind, key, cid) for cid, held in keys.items() for kind, key in held
+                           if (kind, key) not in self.keys_written[cid]} - have_keys)
+        for cid, held in keys.items():
+            self.keys_written[cid] |= held
+        w.keys = [bulk.plain_batch(dialect, CompanyMatchKey.__tablename__,
+                                   ("kind", "key", "company_id"), key_rows)]
+        with self._timed("prepare_profiles"):
+            profiles, w.stale_profiles = self._profile_rows(sorted(keys), created)
+        if profiles:
+            w.profiles.append(bulk.rows_batch(dialect, CompanyMatchProfile.__table__, profiles))
+        return w
+
+    def _send(self, w: _ChunkWrites) -> None:
+        """Send a prepared chunk through the batch's own connection, in key order."""
+        conn = self.s.connection()
+        with self._timed("write_companies"):
+            for batch in w.companies:
+                bulk.send(conn, batch)
         with self._timed("write_facts"):
-            for table_name, rows in facts.items():
-                bulk.insert_rows(conn, _TABLES[table_name], rows)
-            self._apply_fills(existing)
-            if reviews:
-                self._queue_reviews(reviews, batch_id)
+            for batch in w.facts:
+                bulk.send(conn, batch)
+            self._send_fills(conn, w.fills)
         with self._timed("write_trail"):
-            bulk.insert_rows(conn, ImportRowResult.__table__, results)
-            bulk.insert_rows(conn, AuditEntry.__table__, audit_rows)
-        self._index(created_ids, terms)
+            for batch in w.trail:
+                bulk.send(conn, batch)
+        with self._timed("write_keys"):
+            for batch in w.keys:
+                bulk.send(conn, batch)
+        with self._timed("write_profiles"):
+            table = CompanyMatchProfile.__table__
+            for chunk in bulk.chunks(conn, w.stale_profiles):
+                conn.execute(delete(table).where(bulk.one_of(conn, table.c.company_id, chunk)))
+            for batch in w.profiles:
+                bulk.send(conn, batch)
+        with self._timed("search_terms_wait"):
+            terms = w.terms.result()
+        with self._timed("write_terms"):
+            bulk.send(conn, terms)
+
+    @staticmethod
+    def _send_fills(conn, fills: list[tuple[int, dict[str, Any]]]) -> None:
+        """UPDATE the filled companies, one executemany per set of filled fields."""
+        table = Company.__table__
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        now = utcnow()
+        for cid, values in fills:
+            groups[tuple(sorted(values))].append(
+                {**{f"v_{k}": v for k, v in values.items()}, "v_id": cid, "v_now": now})
+        for fields, params in groups.items():
+            conn.execute(update(table).where(table.c.id == bindparam("v_id"))
+                         .values({**{f: bindparam(f"v_{f}") for f in fields},
+                                  "version": table.c.version + 1,
+                                  "updated_at": bindparam("v_now")}),
+                         params)
+
+    def _new_company_ids(self, count: int) -> list[int]:
+        """Ids for the companies a chunk makes, taken before any of them is written."""
+        if count == 0:
+            return []
+        conn = self.reads.connection()
+        if conn.dialect.name == "postgresql":
+            return bulk.reserve_ids(conn, Company.__table__, count)
+        # SQLite: the batch holds the write lock since its batch row; count on from the
+        # largest id there was then.
+        assert self.next_company_id is not None
+        ids = list(range(self.next_company_id, self.next_company_id + count))
+        self.next_company_id += count
+        return ids
+
+    def _load_codes(self, decisions: list[_Decision]) -> None:
+        """Credit codes of the chunk that companies in the database hold already."""
+        codes = sorted({d.rec.credit_code for d in decisions if d.rec.credit_code}
+                       - self.codes_taken)
+        for chunk in bulk.chunks(self.reads, codes):
+            self.codes_taken.update(self.reads.scalars(select(Company.credit_code).where(
+                bulk.one_of(self.reads, Company.credit_code, chunk))))
+
+    def _load_existing(self, linked: set[int]) -> None:
+        """Read what linked companies held before the batch, once per company."""
+        fresh = linked - self.existing_loaded - self.made_here
+        if fresh:
+            self.existing.load(self.reads, fresh, self.source.exhibition_id)
+            self.existing_loaded |= fresh
+
+    def _fills(self) -> list[tuple[int, dict[str, Any]]]:
+        """The UPDATEs filling blank fields of linked companies, from what changed."""
+        from crm.services.companies import website_domain
+        existing = self.existing
+        out = []
+        for cid in sorted(existing.dirty):
+            values = {k: v for k, v in existing.companies[cid].items()
+                      if k in existing.changed_fields(cid)}
+            if "website" in values:
+                values["website_domain"] = website_domain(values["website"])
+            if values:
+                out.append((cid, values))
+            existing.original[cid] = dict(existing.companies[cid])
+        existing.dirty.clear()
+        return out
+
+    def _review_rows(self, reviews: list[tuple], batch_id: int) -> list[dict[str, Any]]:
+        """Review items for the pairs not queued already (before or by this batch)."""
+        pairs = sorted({_pair(a, b) for a, b, *_rest in reviews} - self.review_pairs)
+        lows = sorted({a for a, _b in pairs})
+        for chunk in bulk.chunks(self.reads, lows):
+            self.review_pairs.update(tuple(r) for r in self.reads.execute(
+                select(ReviewItem.company_a_id, ReviewItem.company_b_id)
+                .where(bulk.one_of(self.reads, ReviewItem.company_a_id, chunk))))
+        rows = []
+        for a, b, score, evidence, label in reviews:
+            pair = _pair(a, b)
+            if pair in self.review_pairs:
+                continue
+            self.review_pairs.add(pair)
+            rows.append({"company_a_id": pair[0], "company_b_id": pair[1], "score": score,
+                         "evidence": evidence, "status": "open", "source": label,
+                         "import_batch_id": batch_id, "created_at": utcnow()})
+        return rows
+
+    def _held_keys_and_terms(self, linked: list[int]
+                             ) -> tuple[set[tuple[str, str, int]], set[tuple[str, int]]]:
+        """The match keys and search terms linked companies held before the batch."""
+        have_keys: set[tuple[str, str, int]] = set()
+        have_terms: set[tuple[str, int]] = set()
+        stored = [cid for cid in linked if cid not in self.made_here]
+        with self._timed("load_index"):
+            for chunk in bulk.chunks(self.reads, stored):
+                have_keys.update(tuple(r) for r in self.reads.execute(
+                    select(CompanyMatchKey.kind, CompanyMatchKey.key, CompanyMatchKey.company_id)
+                    .where(bulk.one_of(self.reads, CompanyMatchKey.company_id, chunk))))
+                have_terms.update(tuple(r) for r in self.reads.execute(
+                    select(CompanySearchTerm.term, CompanySearchTerm.company_id)
+                    .where(bulk.one_of(self.reads, CompanySearchTerm.company_id, chunk))))
+        return have_keys, have_terms
+
+    def _start_terms(self, texts: dict[int, list[str]], numbers: dict[int, list[str | None]],
+                     have_terms: set[tuple[str, int]]):
+        """Compute the chunk's new search terms in a thread; return the Future of the rows.
+
+        Terms are a union over a company's names and numbers (search.company_terms), so the
+        terms of the new names and numbers, less those the company held before the batch
+        and those of what the batch wrote for it already, bring the index up to date.
+        """
+        touched = sorted(set(texts) | set(numbers))
+        dialect = self.s.get_bind().dialect.name
+        before = {cid: (list(self.texts_written[cid]), list(self.numbers_written[cid]))
+                  for cid in touched if cid in self.texts_written}
+        for cid in touched:
+            self.texts_written[cid] += texts.get(cid, [])
+            self.numbers_written[cid] += numbers.get(cid, [])
+
+        def compute() -> list[tuple[str, int]]:
+            rows = set()
+            for cid in touched:
+                terms = search.company_terms(texts.get(cid, []), numbers.get(cid, []))
+                if cid in before:
+                    terms -= search.company_terms(*before[cid])
+                rows.update((term, cid) for term in terms)
+            # In key order the inserts walk the index; encoded here, off the writer's path.
+            return bulk.plain_batch(dialect, CompanySearchTerm.__tablename__,
+                                    ("term", "company_id"), sorted(rows - have_terms))
+
+        if self.pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-terms")
+        return self.pool.submit(compute)
+
+    def _profile_rows(self, touched: list[int], created: set[int]
+                      ) -> tuple[list[dict[str, Any]], list[int]]:
+        """The stored match profile of each company the chunk made or added to, and the
+        companies whose old profile row goes."""
+        if not touched:
+            return [], []
+        base = {cid: self.base_profiles[cid] for cid in touched if cid in self.base_profiles}
+        missing = [cid for cid in touched if cid not in base and cid not in self.made_here]
+        if missing:
+            base.update(matching.company_profiles(self.reads, missing))
+        rows = [{"company_id": cid, "data": matching.profile_data(
+                    matching.union_profile(cid, base.get(cid), self.added_profiles[cid]))}
+                for cid in touched]
+        return rows, [cid for cid in touched if cid not in created]
 
     def _company_values(self, rec: Record, batch_id: int, now) -> dict[str, Any]:
         from crm.services.companies import website_domain
@@ -909,12 +1126,14 @@ class _Ingest:
                 "created_at": now, "updated_at": now}
 
     def _facts(self, cid: int, rec: Record, label: str, batch_id: int, existing: _Existing,
-               facts: dict[str, list[dict[str, Any]]], now) -> bool:
+               facts: dict[str, list[dict[str, Any]]], now, texts: dict[int, list[str]],
+               numbers: dict[int, list[str | None]]) -> bool:
+        """Add the row's facts the company does not hold yet; say whether any was new."""
         added = False
         for name in (rec.name_zh, rec.name_en):
             if name and (cid, name) not in existing.aliases:
                 existing.aliases.add((cid, name))
-                self.new_texts[cid].append(name)
+                texts[cid].append(name)
                 facts["aliases"].append({"company_id": cid, "name": name,
                                          "script": "zh" if names.has_cjk(name) else "en",
                                          "source": label,
@@ -927,7 +1146,7 @@ class _Ingest:
             if key in existing.phones:
                 continue
             existing.phones.add(key)
-            self.new_numbers[cid].append(p.e164)
+            numbers[cid].append(p.e164)
             facts["phones"].append({"company_id": cid, "raw": p.raw[:60], "e164": p.e164,
                                     "extension": p.extension,
                                     "kind": p.kind if p.kind != "unknown" else "landline",
@@ -947,7 +1166,7 @@ class _Ingest:
             keys = existing.contact_keys(cid, c)
             if not keys & existing.contacts:
                 existing.contacts |= keys
-                self.new_numbers[cid] += [c.get("mobile_e164"), c.get("landline_e164")]
+                numbers[cid] += [c.get("mobile_e164"), c.get("landline_e164")]
                 facts["contacts"].append({**c, "company_id": cid, "source": label,
                                           "import_batch_id": batch_id, "version": 1,
                                           "created_at": now, "updated_at": now})
@@ -990,112 +1209,6 @@ class _Ingest:
             existing.dirty.add(cid)
         return filled
 
-    def _apply_fills(self, existing: _Existing) -> None:
-        from crm.services.companies import website_domain
-        table = Company.__table__
-        conn = self.s.connection()
-        for cid in existing.dirty:
-            values = {k: v for k, v in existing.companies[cid].items()
-                      if k in existing.changed_fields(cid)}
-            if "website" in values:
-                values["website_domain"] = website_domain(values["website"])
-            if values:
-                conn.execute(update(table).where(table.c.id == cid)
-                             .values(**values, version=table.c.version + 1,
-                                     updated_at=utcnow()))
-        existing.dirty.clear()
-
-    def _queue_reviews(self, reviews: list[tuple], batch_id: int) -> None:
-        pairs = {_pair(a, b) for a, b, *_rest in reviews}
-        known = set()
-        for chunk in matching._chunks(sorted(pairs), 300):
-            lows = [p[0] for p in chunk]
-            for a, b in self.s.execute(select(ReviewItem.company_a_id, ReviewItem.company_b_id)
-                                       .where(ReviewItem.company_a_id.in_(lows))):
-                known.add((a, b))
-        rows = []
-        for a, b, score, evidence, label in reviews:
-            pair = _pair(a, b)
-            if pair in known:
-                continue
-            known.add(pair)
-            rows.append({"company_a_id": pair[0], "company_b_id": pair[1], "score": score,
-                         "evidence": evidence, "status": "open", "source": label,
-                         "import_batch_id": batch_id, "created_at": utcnow()})
-        if rows:
-            self.s.connection().execute(insert(ReviewItem.__table__), rows)
-
-    def _start_terms(self, created: set[int]):
-        """Load what linked companies hold, then compute the new search terms in a thread.
-
-        Keys and terms are unions over a company's names and numbers
-        (matching.Profile.stored_keys, search.company_terms), so those of the new names and
-        numbers, less what a linked company already has, bring both indexes up to date
-        without rebuilding them.
-        """
-        touched = sorted(set(self.new_keys) | set(self.new_texts) | set(self.new_numbers))
-        linked = [cid for cid in touched if cid not in created]
-        self.have_keys: set[tuple[str, str, int]] = set()
-        have_terms: set[tuple[str, int]] = set()
-        with self._timed("load_index"):
-            for chunk in bulk.chunks(self.s, linked):
-                self.have_keys.update((k, v, c) for k, v, c in self.s.execute(
-                    select(CompanyMatchKey.kind, CompanyMatchKey.key, CompanyMatchKey.company_id)
-                    .where(bulk.one_of(self.s, CompanyMatchKey.company_id, chunk))))
-                have_terms.update((t, c) for c, t in self.s.execute(
-                    select(CompanySearchTerm.company_id, CompanySearchTerm.term)
-                    .where(bulk.one_of(self.s, CompanySearchTerm.company_id, chunk))))
-        texts, numbers = dict(self.new_texts), dict(self.new_numbers)
-
-        def compute() -> list[tuple[str, int]]:
-            return sorted({(term, cid) for cid in touched
-                           for term in search.company_terms(texts.get(cid, []),
-                                                            numbers.get(cid, []))}
-                          - have_terms)
-
-        if self.pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-terms")
-        return self.pool.submit(compute)
-
-    def _index(self, created: set[int], terms) -> None:
-        """Write the match keys, match profiles and search terms of what this chunk wrote."""
-        conn = self.s.connection()
-        touched = set(self.new_keys)
-        key_rows = sorted({(kind, key, cid) for cid in touched
-                           for kind, key in self.new_keys.get(cid, ())} - self.have_keys)
-        # Sorted by key and term, the inserts walk the indexes in order.
-        with self._timed("write_keys"):
-            bulk.insert_plain(conn, CompanyMatchKey.__tablename__,
-                              ("kind", "key", "company_id"), key_rows)
-        with self._timed("write_profiles"):
-            self._write_profiles(created)
-        with self._timed("search_terms_wait"):
-            term_rows = terms.result()
-        with self._timed("write_terms"):
-            bulk.insert_plain(conn, CompanySearchTerm.__tablename__, ("term", "company_id"),
-                              term_rows)
-
-    def _write_profiles(self, created: set[int]) -> None:
-        """Store the match profile of each company this chunk made or added to."""
-        touched = sorted(self.new_profiles)
-        if not touched:
-            return
-        base = {cid: self.base_profiles[cid] for cid in touched
-                if cid not in created and cid in self.base_profiles}
-        missing = [cid for cid in touched if cid not in created and cid not in base]
-        if missing:
-            base.update(matching.company_profiles(self.s, missing))
-        rows = [{"company_id": cid, "data": matching.profile_data(
-                    matching.union_profile(cid, base.get(cid), self.added_profiles[cid]))}
-                for cid in touched]
-        table = CompanyMatchProfile.__table__
-        conn = self.s.connection()
-        stale = [cid for cid in touched if cid not in created]
-        for chunk in bulk.chunks(conn, stale):
-            conn.execute(delete(table).where(bulk.one_of(conn, table.c.company_id, chunk)))
-        bulk.insert_rows(conn, table, rows)
-
 
 _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
            "emails": CompanyEmail.__table__, "contacts": Contact.__table__,
@@ -1124,9 +1237,9 @@ class _Existing:
         self.dirty: set[int] = set()
         self._codes: set[str] | None = None
 
-    @classmethod
-    def load(cls, session: Session, ids: set[int], exhibition_id: int | None) -> _Existing:
-        ex = cls()
+    def load(self, session: Session, ids: set[int], exhibition_id: int | None) -> None:
+        """Add what these companies hold in the database."""
+        ex, cls = self, type(self)
         for chunk in bulk.chunks(session, sorted(ids)):
             for row in session.execute(select(Company.id, *[getattr(Company, f)
                                                             for f in cls.FIELDS])
@@ -1160,7 +1273,6 @@ class _Existing:
             ex.kinds.update(tuple(r) for r in session.execute(
                 select(CompanyKindLink.company_id, CompanyKindLink.kind)
                 .where(bulk.one_of(session, CompanyKindLink.company_id, chunk))).all())
-        return ex
 
     @staticmethod
     def contact_keys(cid: int, c: dict[str, Any]) -> set[tuple]:

@@ -59,19 +59,19 @@ def catalogue() -> list:
 
 def run(session: Session, writers: set[str]) -> tuple[list, dict]:
     """Import the catalogue; return each row's outcome and the stored profiles, by name."""
-    original = ingest._Ingest._write
+    original = ingest._Ingest._send
 
-    def spy(self, decisions):
+    def spy(self, prepared):
         writers.add(threading.current_thread().name)
-        return original(self, decisions)
+        return original(self, prepared)
 
-    ingest._Ingest._write = spy
+    ingest._Ingest._send = spy
     try:
         show = ingest.exhibition_for(session, "上海国际工业博览会", 2026)
         report = ingest.ingest_catalogue(session, catalogue(), exhibition=show,
                                          source=source(), chunk_size=7)
     finally:
-        ingest._Ingest._write = original
+        ingest._Ingest._send = original
     session.flush()
     name = {cid: zh or en for cid, zh, en in session.execute(
         select(Company.id, Company.name_zh, Company.name_en))}

@@ -1,0 +1,61 @@
+"""Bulk writes (COPY on PostgreSQL, executemany on SQLite) store exactly what the ORM would:
+awkward text, NULLs, JSON and times survive the trip."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from crm.models import CompanyAlias, ImportBatch, ImportRowResult
+from crm.services import bulk
+from tests import factories
+
+AWKWARD = ["tab\there", "line\nbreak", "back\\slash", "\\N", "ctrl\x01char\x02",
+           "carriage\rreturn", "上海瑞丰（集团）", "plain"]
+
+
+def test_awkward_text_and_nulls_survive_a_bulk_insert(session):
+    company = factories.company(session, "上海瑞丰机械有限公司")
+    seen = datetime(2026, 5, 1, 8, 30, tzinfo=timezone.utc)
+    rows = [{"company_id": company.id, "name": name, "script": "en", "source": name,
+             "source_url": None if i % 2 else f"https://example.com/{i}", "seen_at": seen}
+            for i, name in enumerate(AWKWARD)]
+    bulk.insert_rows(session.connection(), CompanyAlias.__table__, rows)
+    stored = session.execute(
+        select(CompanyAlias.name, CompanyAlias.source, CompanyAlias.source_url,
+               CompanyAlias.seen_at)
+        .where(CompanyAlias.company_id == company.id).order_by(CompanyAlias.id)).all()
+    stored = [r for r in stored if r.name in AWKWARD]
+    assert [r.name for r in stored] == AWKWARD
+    assert [r.source for r in stored] == AWKWARD
+    assert [r.source_url for r in stored] == [None if i % 2 else f"https://example.com/{i}"
+                                              for i in range(len(AWKWARD))]
+    assert {r.seen_at for r in stored} == {seen}
+
+
+def test_json_and_defaults_survive_a_bulk_insert(session):
+    batch = ImportBatch(kind="catalogue", file_name="会刊.xlsx", sha256="ab" * 32,
+                        status="done", rows_total=2)
+    session.add(batch)
+    session.flush()
+    filled = {"address": 'Room 1\\2, "A" tower\tnorth', "kinds": ["exhibitor"]}
+    bulk.insert_rows(session.connection(), ImportRowResult.__table__, [
+        {"batch_id": batch.id, "row": 2, "action": "linked", "name": "甲", "filled": filled},
+        {"batch_id": batch.id, "row": 3, "action": "error", "name": None, "filled": None,
+         "message": "No company name."}])
+    rows = session.execute(select(ImportRowResult.row, ImportRowResult.filled,
+                                  ImportRowResult.message)
+                           .where(ImportRowResult.batch_id == batch.id)
+                           .order_by(ImportRowResult.row)).all()
+    assert rows[0].filled == filled
+    assert rows[1].filled is None and rows[1].message == "No company name."
+    # A NULL, not JSON null: the revert looks for rows that filled something.
+    assert session.scalars(select(ImportRowResult.row).where(
+        ImportRowResult.batch_id == batch.id, ImportRowResult.filled.is_not(None))).all() == [2]
+
+
+def test_copy_text_escapes_only_what_needs_it():
+    assert bulk.copy_text([("a", 1, None)]) == b"a\t1\t\\N\n"
+    assert bulk.copy_text([("a\tb", "c\\d")]) == b"a\\tb\tc\\\\d\n"
+    # A value holding the encoder's own stand-in characters keeps them as text.
+    assert bulk.copy_text([("x\x01y", None)]) == b"x\x01y\t\\N\n"
