@@ -197,6 +197,7 @@ def delete(session: Session, company: Company) -> None:
             session.delete(row)
     try:
         with session.begin_nested():
+            search.forget(session, [company.id])
             session.delete(company)
             session.flush()
     except IntegrityError as exc:

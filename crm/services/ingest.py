@@ -1345,11 +1345,13 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
     for chunk in matching._chunks(doomed, 500):
         try:
             with session.begin_nested():
+                search.forget(session, chunk)
                 session.connection().execute(delete(Company).where(Company.id.in_(chunk)))
         except IntegrityError:
             for cid in chunk:
                 try:
                     with session.begin_nested():
+                        search.forget(session, [cid])
                         session.connection().execute(delete(Company).where(Company.id == cid))
                 except IntegrityError:
                     keep.add(cid)

@@ -251,6 +251,16 @@ def plan(session: Session, query: str) -> Match | None:
                  counts[ordered[0]] < PROBE_ROWS, seek)
 
 
+def forget(session: Session, company_ids: Iterable[int]) -> None:
+    """Drop the search terms of companies about to be deleted (the terms hold no foreign
+    key to cascade by)."""
+    ids = sorted(set(company_ids))
+    conn = session.connection()
+    for start in range(0, len(ids), 500):
+        conn.execute(delete(CompanySearchTerm).where(
+            CompanySearchTerm.company_id.in_(ids[start:start + 500])))
+
+
 def reindex(session: Session, company_ids: Iterable[int]) -> None:
     """Rebuild the search terms of these companies from their names, aliases and phones."""
     ids = sorted(set(company_ids))

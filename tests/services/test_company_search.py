@@ -88,3 +88,18 @@ def test_page_of_ids_keeps_the_given_order_and_counts_all(session):
     page = paging.page_of_ids(session, select(Company), Company.id, ids, 2, 2)
     assert [c.id for c in page.items] == ids[2:4]
     assert page.total == 5 and page.pages == 3 and not page.total_is_capped
+
+
+def test_a_deleted_company_leaves_no_search_terms(session):
+    from crm.models import CompanySearchTerm
+    doomed = factories.company(session, "上海恒泰精密机械有限公司", phones=["021-58881234"])
+    kept = factories.company(session, "苏州恒泰电子有限公司")
+    terms_of = lambda c: session.scalars(select(CompanySearchTerm.term).where(  # noqa: E731
+        CompanySearchTerm.company_id == c.id)).all()
+    assert "恒泰精密机械" in terms_of(doomed) and "58881234" in terms_of(doomed)
+    doomed_id = doomed.id
+    companies.delete(session, doomed)
+    session.flush()
+    assert session.scalars(select(CompanySearchTerm.term).where(
+        CompanySearchTerm.company_id == doomed_id)).all() == []
+    assert "恒泰电子" in terms_of(kept)

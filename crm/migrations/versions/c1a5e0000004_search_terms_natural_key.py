@@ -1,7 +1,9 @@
-"""search terms keyed by (term, company_id): no surrogate id
+"""search terms keyed by (term, company_id): no surrogate id, no foreign key
 
 The surrogate id of company_search_terms was never read, yet every import paid for it: a
-sequence value and a third index entry for each of the ~38 terms a new company gets. The
+sequence value and a third index entry for each of the ~38 terms a new company gets; and a
+foreign-key check for each (the terms are an index derived from the company's names,
+kept by crm.services.search, which drops them with the company). The
 (term, company_id) index the search drives from becomes the primary key: on SQLite the
 table itself (WITHOUT ROWID), on PostgreSQL in the "C" collation, the code-point order
 that prefix ranges need whatever collation the database was made with.
@@ -20,6 +22,7 @@ branch_labels = None
 depends_on = None
 
 TABLE = "company_search_terms"
+FK = "fk_company_search_terms_company_id_companies"
 
 
 def upgrade() -> None:
@@ -29,6 +32,7 @@ def upgrade() -> None:
         f"(SELECT min(id) FROM {TABLE} GROUP BY term, company_id)"))
     op.drop_index("ix_company_search_terms_term", table_name=TABLE)
     if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(FK, TABLE, type_="foreignkey")
         op.drop_constraint("pk_company_search_terms", TABLE, type_="primary")
         op.drop_column(TABLE, "id")
         # Prefix ranges need code-point order whatever the database's collation.
@@ -38,6 +42,7 @@ def upgrade() -> None:
     # SQLite: the table becomes its (term, company_id) B-tree (WITHOUT ROWID).
     with op.batch_alter_table(TABLE, recreate="always",
                               table_kwargs={"sqlite_with_rowid": False}) as batch:
+        batch.drop_constraint(FK, type_="foreignkey")
         batch.drop_column("id")
         batch.create_primary_key("pk_company_search_terms", ["term", "company_id"])
 
@@ -58,3 +63,6 @@ def downgrade() -> None:
             batch.alter_column("id", nullable=False)
             batch.create_primary_key("pk_company_search_terms", ["id"])
     op.create_index("ix_company_search_terms_term", TABLE, ["term", "company_id"])
+    op.execute(sa.text(f"DELETE FROM {TABLE} WHERE company_id NOT IN (SELECT id FROM companies)"))
+    with op.batch_alter_table(TABLE) as batch:
+        batch.create_foreign_key(FK, "companies", ["company_id"], ["id"], ondelete="CASCADE")
