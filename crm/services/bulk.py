@@ -72,6 +72,16 @@ def plain_batch(dialect: str, table: str, columns: Sequence[str], rows: list[tup
     return Batch(table, tuple(columns), data, len(rows))
 
 
+def text_batch(table: str, columns: Sequence[str], lines: list[str]) -> Batch | None:
+    """COPY lines the caller made ("value<TAB>value<LF>"), or None when a value would
+    have needed escaping (a tab, line break, backslash or carriage return in it)."""
+    text = "".join(lines)
+    if (text.count("\t") != len(lines) * (len(columns) - 1) or text.count("\n") != len(lines)
+            or _BACKSLASH_OR_CR.search(text)):
+        return None
+    return Batch(table, tuple(columns), text.encode(), len(lines))
+
+
 def rows_batch(dialect: str, table: Table, rows: list[dict[str, Any]]) -> Batch:
     """Dict rows, with the columns' Python defaults filled in for missing keys."""
     names = list(dict.fromkeys(k for row in rows for k in row))
@@ -123,6 +133,7 @@ def insert_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:
 # over the whole text, never a call per value.
 _FIELD, _LINE, _NULL = "\x00", "\x01", "\x02"  # PostgreSQL text cannot hold NUL anyway
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+_BACKSLASH_OR_CR = re.compile(r"[\\\r]")
 _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r",
                          _FIELD: "\t", _LINE: "\n", _NULL: "\\N"})
 

@@ -16,9 +16,12 @@ so a batch can be reverted as a whole (`revert_batch`). A fact the company alrea
 not written again, whatever its source: importing the same file twice changes nothing.
 
 Work is set-based, in chunks: the keys of a whole chunk are looked up in a few queries,
-the candidates' names loaded in a few more, and the new rows inserted with executemany.
-Rows of one batch are matched with each other as they go (two booths of one company, its
-Chinese and English rows) through an in-memory index of what the batch created.
+the candidates' stored profiles loaded in a few more, and the new rows written in bulk
+(crm.services.bulk: COPY on PostgreSQL, executemany on SQLite). Rows of one batch are
+matched with each other as they go (two booths of one company, its Chinese and English
+rows) through an in-memory index of what the batch created, and what the batch has
+written is kept in memory too; so, given a second connection, chunk N+1 is resolved and
+its rows worked out while chunk N is being written (`_Ingest._resolve_and_write`).
 
 The caller owns the transaction: a failed import raises and the caller rolls back, so no
 exhibition is ever left half-written. Progress goes to `progress(rows_done, rows_total)`.
@@ -31,7 +34,7 @@ import threading
 import time
 from contextlib import contextmanager
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -1051,23 +1054,24 @@ class _Ingest:
         return rows
 
     def _held_keys_and_terms(self, linked: list[int]
-                             ) -> tuple[set[tuple[str, str, int]], set[tuple[str, int]]]:
+                             ) -> tuple[set[tuple[str, str, int]], dict[int, set[str]]]:
         """The match keys and search terms linked companies held before the batch."""
         have_keys: set[tuple[str, str, int]] = set()
-        have_terms: set[tuple[str, int]] = set()
+        have_terms: dict[int, set[str]] = defaultdict(set)
         stored = [cid for cid in linked if cid not in self.made_here]
         with self._timed("load_index"):
             for chunk in bulk.chunks(self.reads, stored):
                 have_keys.update(tuple(r) for r in self.reads.execute(
                     select(CompanyMatchKey.kind, CompanyMatchKey.key, CompanyMatchKey.company_id)
                     .where(bulk.one_of(self.reads, CompanyMatchKey.company_id, chunk))))
-                have_terms.update(tuple(r) for r in self.reads.execute(
-                    select(CompanySearchTerm.term, CompanySearchTerm.company_id)
-                    .where(bulk.one_of(self.reads, CompanySearchTerm.company_id, chunk))))
+                for term, cid in self.reads.execute(
+                        select(CompanySearchTerm.term, CompanySearchTerm.company_id)
+                        .where(bulk.one_of(self.reads, CompanySearchTerm.company_id, chunk))):
+                    have_terms[cid].add(term)
         return have_keys, have_terms
 
     def _start_terms(self, texts: dict[int, list[str]], numbers: dict[int, list[str | None]],
-                     have_terms: set[tuple[str, int]]):
+                     have_terms: dict[int, set[str]]):
         """Compute the chunk's new search terms in a thread; return the Future of the rows.
 
         Terms are a union over a company's names and numbers (search.company_terms), so the
@@ -1082,16 +1086,30 @@ class _Ingest:
             self.texts_written[cid] += texts.get(cid, [])
             self.numbers_written[cid] += numbers.get(cid, [])
 
-        def compute() -> list[tuple[str, int]]:
-            rows = set()
+        def new_terms() -> Iterator[tuple[int, set[str]]]:
             for cid in touched:
                 terms = search.company_terms(texts.get(cid, []), numbers.get(cid, []))
                 if cid in before:
                     terms -= search.company_terms(*before[cid])
-                rows.update((term, cid) for term in terms)
+                if cid in have_terms:
+                    terms -= have_terms[cid]
+                yield cid, terms
+
+        def compute() -> bulk.Batch:
             # In key order the inserts walk the index; encoded here, off the writer's path.
-            return bulk.plain_batch(dialect, CompanySearchTerm.__tablename__,
-                                    ("term", "company_id"), sorted(rows - have_terms))
+            table, columns = CompanySearchTerm.__tablename__, ("term", "company_id")
+            found = list(new_terms())
+            if dialect == "postgresql":
+                # Millions of rows: sort the COPY lines themselves ("term<TAB>id": a term
+                # holds no tab, so a shorter term sorts first, as in the index).
+                lines = [term + end for cid, terms in found
+                         for end in (f"\t{cid}\n",) for term in terms]
+                lines.sort()
+                batch = bulk.text_batch(table, columns, lines)
+                if batch is not None:
+                    return batch
+            rows = sorted((term, cid) for cid, terms in found for term in terms)
+            return bulk.plain_batch(dialect, table, columns, rows)
 
         if self.pool is None:
             from concurrent.futures import ThreadPoolExecutor

@@ -59,3 +59,10 @@ def test_copy_text_escapes_only_what_needs_it():
     assert bulk.copy_text([("a\tb", "c\\d")]) == b"a\\tb\tc\\\\d\n"
     # A value holding the encoder's own stand-in characters keeps them as text.
     assert bulk.copy_text([("x\x01y", None)]) == b"x\x01y\t\\N\n"
+
+
+def test_ready_made_copy_lines_are_refused_when_a_value_needs_escaping():
+    plain = bulk.text_batch("t", ("term", "company_id"), ["hengtai\t7\n", "恒泰\t7\n"])
+    assert plain is not None and plain.data == "hengtai\t7\n恒泰\t7\n".encode()
+    for awkward in (["a\tb\t7\n"], ["back\\slash\t7\n"], ["no line end\t7"]):
+        assert bulk.text_batch("t", ("term", "company_id"), awkward) is None
