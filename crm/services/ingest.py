@@ -75,7 +75,7 @@ from crm.services.matching import KeyIndex, MatchSettings, Profile
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000
-SQLITE_CACHE_KIB = 400_000  # page cache for a large import on SQLite (see _big_cache)
+SQLITE_CACHE_KIB = 300_000  # page cache for a large import on SQLite (see _big_cache)
 MAX_NAME = 300
 
 
@@ -510,7 +510,6 @@ class _Ingest:
         # What the batch has written so far, so a chunk is prepared without reading it back.
         self.existing = _Existing()
         self.existing_loaded: set[int] = set()
-        self.keys_written: dict[int, set[tuple[str, str]]] = defaultdict(set)
         self.texts_written: dict[int, list[str]] = defaultdict(list)
         self.numbers_written: dict[int, list[str | None]] = defaultdict(list)
         self.review_pairs: set[tuple[int, int]] = set()
@@ -882,6 +881,7 @@ class _Ingest:
         texts: dict[int, list[str]] = defaultdict(list)
         numbers: dict[int, list[str | None]] = defaultdict(list)
         keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        fresh: dict[int, int] = defaultdict(int)  # profiles this chunk adds to a company
         reviews = []
         user_id = self.source.user_id or audit.current_actor()
         for d in decisions:
@@ -908,6 +908,7 @@ class _Ingest:
             if (added or d.action != RowAction.LINKED.value) and rec.profile is not None:
                 keys[cid] |= rec.profile.stored_keys()
                 self.added_profiles[cid].append(rec.profile)
+                fresh[cid] += 1
             if d.action == RowAction.REVIEW.value and candidate and candidate != cid:
                 reviews.append((cid, candidate, d.score, d.evidence, label))
             results.append({"batch_id": batch_id, "row": rec.row, "sheet": rec.sheet,
@@ -934,10 +935,9 @@ class _Ingest:
         w.trail = [bulk.rows_batch(dialect, table, rows) for table, rows in
                    ((ImportRowResult.__table__, results), (AuditEntry.__table__, audit_rows))
                    if rows]
-        key_rows = sorted({(kind, key, cid) for cid, held in keys.items() for kind, key in held
-                           if (kind, key) not in self.keys_written[cid]} - have_keys)
-        for cid, held in keys.items():
-            self.keys_written[cid] |= held
+        key_rows = sorted({(kind, key, cid) for cid, held in keys.items()
+                           for kind, key in held - self._keys_written_before(cid, fresh[cid])}
+                          - have_keys)
         w.keys = [bulk.plain_batch(dialect, CompanyMatchKey.__tablename__,
                                    ("kind", "key", "company_id"), key_rows)]
         with self._timed("prepare_profiles"):
@@ -945,6 +945,12 @@ class _Ingest:
         if profiles:
             w.profiles.append(bulk.rows_batch(dialect, CompanyMatchProfile.__table__, profiles))
         return w
+
+    def _keys_written_before(self, cid: int, fresh: int) -> set[tuple[str, str]]:
+        """The match keys earlier chunks wrote for a company: those of its profiles then."""
+        profiles = self.added_profiles.get(cid, [])
+        earlier = profiles[:len(profiles) - fresh]
+        return set().union(*(p.stored_keys() for p in earlier)) if earlier else set()
 
     def _send(self, w: _ChunkWrites) -> None:
         """Send a prepared chunk through the batch's own connection, in key order."""
