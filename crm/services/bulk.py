@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 
 PG_CHUNK = 10_000  # keys in one array parameter
 SQLITE_CHUNK = 500  # placeholders in one IN list (SQLite allows 32,766 in all)
+SQLITE_MAX_VARIABLES = 30_000  # parameters of one multi-row INSERT
 
 
 def chunks(bind, values: Iterable[Any]) -> Iterable[list[Any]]:
@@ -113,7 +115,17 @@ def send(conn, batch: Batch) -> None:
             with cursor.copy(f'COPY "{batch.table}" ({quoted}) FROM STDIN') as copy:
                 copy.write(batch.data)
         return
-    conn.exec_driver_sql(_insert_sql(conn, batch.table, batch.columns), batch.data)
+    # SQLite: several hundred rows a statement. executemany would step once a row, and let
+    # go of the GIL and take it back each time: behind a busy thread, a wait every row.
+    rows = batch.data
+    per = max(1, min(500, SQLITE_MAX_VARIABLES // len(batch.columns)))
+    whole = len(rows) // per * per
+    if whole:
+        sql = _insert_sql(conn, batch.table, batch.columns, rows=per)
+        for start in range(0, whole, per):
+            conn.exec_driver_sql(sql, tuple(chain.from_iterable(rows[start:start + per])))
+    if whole < len(rows):
+        conn.exec_driver_sql(_insert_sql(conn, batch.table, batch.columns), rows[whole:])
 
 
 def insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
@@ -201,10 +213,11 @@ def reserve_ids(conn, table: Table, count: int) -> list[int]:
     return list(range(int(top) + 1, int(top) + 1 + count))
 
 
-def _insert_sql(conn, table: str, columns: Sequence[str]) -> str:
+def _insert_sql(conn, table: str, columns: Sequence[str], *, rows: int = 1) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quoted = ", ".join(f'"{c}"' for c in columns)
-    return f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(mark for _ in columns)})'
+    values = "(" + ", ".join(mark for _ in columns) + ")"
+    return f'INSERT INTO "{table}" ({quoted}) VALUES {", ".join([values] * rows)}'
 
 
 def _converter(dialect: str, table: Table, columns: Sequence[str]):

@@ -66,3 +66,15 @@ def test_ready_made_copy_lines_are_refused_when_a_value_needs_escaping():
     assert plain is not None and plain.data == "hengtai\t7\n恒泰\t7\n".encode()
     for awkward in (["a\tb\t7\n"], ["back\\slash\t7\n"], ["no line end\t7"]):
         assert bulk.text_batch("t", ("term", "company_id"), awkward) is None
+
+
+def test_many_rows_go_in_whole_and_in_order(session):
+    company = factories.company(session, "上海恒泰机械有限公司")
+    names = [f"别名{i:04d}" for i in range(1234)]  # several multi-row statements and a rest
+    bulk.insert_rows(session.connection(), CompanyAlias.__table__,
+                     [{"company_id": company.id, "name": n, "script": "zh", "source": "t"}
+                      for n in names])
+    stored = session.scalars(select(CompanyAlias.name).where(
+        CompanyAlias.company_id == company.id, CompanyAlias.source == "t")
+        .order_by(CompanyAlias.id)).all()
+    assert stored == names
