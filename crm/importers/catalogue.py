@@ -14,6 +14,7 @@ from decimal import Decimal
 from os import PathLike
 
 from crm.importers.countries import country_code, province_of
+from crm.importers import messages as msg
 from crm.importers.errors import MappingError, RowError
 from crm.importers.mapping import NAME_FIELDS
 from crm.importers.rows import Cells, ReadResult, RowStream, open_rows
@@ -155,7 +156,7 @@ def company_names(cells: Cells) -> tuple[str | None, str | None]:
             cell_zh, cell_en = split_names(cells.raw(name))
             zh, en = zh or cell_zh, en or cell_en
     if zh is None and en is None:
-        cells.error(_name_column(cells), "no company name", fatal=True)
+        cells.error(_name_column(cells), msg.NO_NAME, fatal=True)
         return None, None
     try:
         check_name(zh or en)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from os import PathLike
 
 from crm.importers.catalogue import company_names
+from crm.importers import messages as msg
 from crm.importers.errors import MappingError, RowError
 from crm.importers.mapping import NAME_FIELDS
 from crm.importers.rows import Cells, ReadResult, RowStream, open_rows
@@ -95,7 +96,7 @@ def contact_row(cells: Cells) -> ContactRow:
     row = ContactRow(row=cells.row, sheet=cells.sheet, raw=cells.as_raw(), errors=cells.errors)
     row.name = cells.text("contact_name")
     if row.name is None:
-        cells.error("contact_name", "no name for the person", fatal=True)
+        cells.error("contact_name", msg.NO_PERSON, fatal=True)
     row.company_zh, row.company_en = company_names(cells)
     row.title = cells.text("contact_title")
     row.department = cells.text("contact_department")

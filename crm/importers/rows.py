@@ -6,6 +6,7 @@ a dataclass through `Cells`, which collects a RowError for every bad value.
 """
 from __future__ import annotations
 
+from crm.importers import messages as msg
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +63,8 @@ class Cells:
         value = block(raw) if lines else one_line(raw)
         limit = FIELDS[name].max_length
         if value is not None and limit is not None and len(value) > limit:
-            self.error(name, f"{FIELDS[name].label.lower()} is {len(value):,} characters "
-                             f"long; at most {limit} are allowed")
+            self.error(name, msg.say(msg.TOO_LONG, field=FIELDS[name].label.lower(),
+                                     length=f"{len(value):,}", limit=limit))
             return None
         return value
 
@@ -86,12 +87,12 @@ class Cells:
         numbers = []
         for number in split_phones(self.raw(name)):
             if len(number) > MAX_PHONE_LENGTH:
-                self.error(name, f"phone '{number[:40]}…' is too long to be a phone number")
+                self.error(name, msg.say(msg.PHONE_TOO_LONG, value=number[:40]))
             else:
                 numbers.append(number)
         text = one_line(self.raw(name))
         if not numbers and text and len(text) <= MAX_PHONE_LENGTH:
-            self.error(name, f"'{text}' is not a phone number (it has no digits)")
+            self.error(name, msg.say(msg.NO_DIGITS, value=text))
         return numbers
 
     def emails(self, name: str = "email") -> list[str]:
@@ -100,7 +101,7 @@ class Cells:
             return []
         emails, invalid = split_emails(self.raw(name))
         for piece in invalid:
-            self.error(name, f"e-mail '{piece}' is not a valid address")
+            self.error(name, msg.say(msg.BAD_EMAIL, value=piece))
         return emails
 
     def as_raw(self) -> dict[str, str]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from stdnum.cn import uscc
 
 from crm.importers.chinese import simplify
+from crm.importers import messages as msg
 from crm.importers.countries import country_code
 
 MAX_NAME_LENGTH = 300
@@ -124,12 +125,12 @@ def _is_english_name(text: str) -> bool:
 
 def check_name(name: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
-        raise BadValue(f"name is {len(name):,} characters long; at most {MAX_NAME_LENGTH} "
-                       "are allowed")
+        raise BadValue(msg.say(msg.NAME_TOO_LONG, length=f"{len(name):,}",
+                               limit=MAX_NAME_LENGTH))
     if not _LETTER.search(name):
-        raise BadValue(f"'{name}' is not a company name (it has no letters)")
+        raise BadValue(msg.say(msg.NO_LETTERS, value=name))
     if name.casefold() in ("合计", "总计", "小计", "total", "subtotal", "sum"):
-        raise BadValue(f"'{name}' is a total line, not a company")
+        raise BadValue(msg.say(msg.TOTAL_LINE, value=name))
 
 
 # ---- booths -------------------------------------------------------------------------------
@@ -145,13 +146,13 @@ def parse_area(text: str) -> Decimal | None:
     folded = re.sub(r"^(\d{1,3}(?:,\d{3})+)", lambda m: m[1].replace(",", ""), folded)
     match = _AREA.match(folded.replace("²", "2"))
     if not match:
-        raise BadValue(f"area '{text}' is not a number")
+        raise BadValue(msg.say(msg.BAD_AREA, value=text))
     try:
         area = Decimal(match["a"]) * (Decimal(match["b"]) if match["b"] else 1)
     except InvalidOperation as exc:
-        raise BadValue(f"area '{text}' is not a number") from exc
+        raise BadValue(msg.say(msg.BAD_AREA, value=text)) from exc
     if area > MAX_AREA_M2:
-        raise BadValue(f"area '{text}' is larger than any booth ({MAX_AREA_M2:,} m² at most)")
+        raise BadValue(msg.say(msg.AREA_TOO_LARGE, value=text, limit=f"{MAX_AREA_M2:,}"))
     if area == 0:
         return None
     return area.quantize(Decimal("0.01"))
@@ -267,7 +268,7 @@ def website(text: str) -> str:
     address = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
     address = address.rstrip("/。.,，")
     if not _WEBSITE.match(address):
-        raise BadValue(f"website '{text}' is not a web address")
+        raise BadValue(msg.say(msg.BAD_WEBSITE, value=text))
     return address
 
 
@@ -275,5 +276,5 @@ def credit_code(text: str) -> str:
     """A unified social credit code (统一社会信用代码), upper-cased; check digit verified."""
     code = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", text)).upper()
     if not uscc.is_valid(code):
-        raise BadValue(f"credit code '{text}' is not a valid unified social credit code")
+        raise BadValue(msg.say(msg.BAD_CREDIT_CODE, value=text))
     return code

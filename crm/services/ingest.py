@@ -69,6 +69,7 @@ from crm.models import (
     ReviewItem,
     RowAction,
 )
+from crm.importers import messages as msg
 from crm.services import audit, bulk, matching, names, phones, search
 from crm.services.errors import Conflict, N_, NotFound
 from crm.services.matching import KeyIndex, MatchSettings, Profile
@@ -227,8 +228,8 @@ def _names(rec: Record, zh: Any, en: Any, zh_column: str, en_column: str) -> Non
     zh, en = _text(zh), _text(en)
     for value, column in ((zh, zh_column), (en, en_column)):
         if value and len(value) > MAX_NAME and not rec.errors:
-            rec.errors.append((column, f"The name is {len(value)} characters long; "
-                                       f"a company name has at most {MAX_NAME}."))
+            rec.errors.append((column, msg.say(msg.ROW_NAME_TOO_LONG, length=len(value),
+                                               limit=MAX_NAME)))
     if zh and not names.has_cjk(zh) and not en:
         zh, en = None, zh  # an English name typed in the Chinese column
     rec.name_zh, rec.name_en = zh, en
@@ -236,7 +237,7 @@ def _names(rec: Record, zh: Any, en: Any, zh_column: str, en_column: str) -> Non
 
 def _finish(rec: Record, row: Any) -> Record:
     if not rec.name_zh and not rec.name_en and not rec.errors:
-        rec.errors.append(("name_zh", "No company name."))
+        rec.errors.append(("name_zh", msg.NO_NAME_RECORD))
     if rec.errors:
         rec.raw = dict(getattr(row, "raw", None) or {})
         return rec
@@ -352,7 +353,7 @@ def contact_record(row: Any) -> Record:
     _reader_errors(rec, row)
     _names(rec, get("company_zh"), get("company_en"), "company_zh", "company_en")
     if not rec.name_zh and not rec.name_en and not rec.errors:
-        rec.errors.append(("company_zh", "No company name on the card."))
+        rec.errors.append(("company_zh", msg.NO_NAME_ON_CARD))
     rec.contact = _contact(get("name"), title=get("title"), department=get("department"),
                            mobile=get("mobile"), landline=get("landline"),
                            email=get("email"), wechat=get("wechat"))
@@ -1487,9 +1488,15 @@ def write_report_csv(report: IngestReport, fh) -> None:
                          o.column or "", o.message or ""])
 
 
-def write_rejected_xlsx(report: IngestReport, fh) -> int:
-    """Write the rows that were not imported, as read plus the reason, to an Excel file."""
+def write_rejected_xlsx(report: IngestReport, fh,
+                        translate: Callable[[str], str] | None = None) -> int:
+    """Write the rows that were not imported, as read plus the reason, to an Excel file.
+
+    With `translate` (a gettext), the headers and reasons are in its language; else English.
+    """
     from openpyxl import Workbook
+
+    say = translate or (lambda text: text)
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("rejected")
@@ -1498,9 +1505,9 @@ def write_rejected_xlsx(report: IngestReport, fh) -> int:
         for key in item["cells"]:
             if key not in headers:
                 headers.append(key)
-    sheet.append(["row", "column", "message", *headers])
+    sheet.append([say(N_("row")), say(N_("column")), say(N_("message")), *headers])
     for item in report.rejected:
-        sheet.append([item["row"], item["column"], item["message"],
+        sheet.append([item["row"], item["column"], msg.localize(item["message"], say),
                       *[_cell(item["cells"].get(h)) for h in headers]])
     book.save(fh)
     return len(report.rejected)

@@ -171,3 +171,11 @@ def test_progress_page_polls_while_running_and_reports_failure(wizard, app, clie
     fragment = client.get(f"/imports/u/{token}/progress", headers={"HX-Request": "true"})
     text = fragment.get_data(as_text=True)
     assert "The import failed: a.csv: row 3" in text and "every 1s" not in text
+
+
+def test_row_errors_read_in_chinese_in_a_chinese_session(wizard, client):
+    token = token_of(upload(client, GBK_CSV, "会刊.csv"))
+    page = client.get(f"/imports/u/{token}/mapping").get_data(as_text=True)
+    assert client.get(f"/lang/zh_CN?next=/imports/u/{token}/mapping").status_code == 302
+    body = map_and_preview(client, token, page).get_data(as_text=True)
+    assert "没有公司名称" in body and "no company name" not in body

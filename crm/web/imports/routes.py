@@ -20,6 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -271,8 +272,9 @@ def run_import(app: Flask, token: str) -> None:
             s.commit()
             out = folder / "batches" / str(report.batch_id)
             out.mkdir(parents=True, exist_ok=True)
-            with open(out / "rejected.xlsx", "wb") as fh:
-                ingest.write_rejected_xlsx(report, fh)
+            with open(out / "rejected.xlsx", "wb") as fh, \
+                    force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+                ingest.write_rejected_xlsx(report, fh, _)
             state.update(status="done", batch_id=report.batch_id)
         except (UnreadableFile, DomainError) as exc:
             s.rollback()
@@ -335,7 +337,8 @@ def rejected_xlsx(batch_id: int):
     path = _folder() / "batches" / str(batch_id) / "rejected.xlsx"
     if not path.is_file():
         buffer = io.BytesIO()
-        ingest.write_rejected_xlsx(import_runs.batch_report(database.session(), batch_id), buffer)
+        ingest.write_rejected_xlsx(import_runs.batch_report(database.session(), batch_id),
+                                   buffer, _)
         buffer.seek(0)
         return send_file(buffer, as_attachment=True, download_name=f"import-{batch_id}-rejected.xlsx")
     return send_file(path, as_attachment=True, download_name=f"import-{batch_id}-rejected.xlsx")
