@@ -179,3 +179,17 @@ def test_row_errors_read_in_chinese_in_a_chinese_session(wizard, client):
     assert client.get(f"/lang/zh_CN?next=/imports/u/{token}/mapping").status_code == 302
     body = map_and_preview(client, token, page).get_data(as_text=True)
     assert "没有公司名称" in body and "no company name" not in body
+
+
+def test_the_rejected_rows_workbook_speaks_the_default_language(wizard, app, client, session):
+    from openpyxl import load_workbook
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh_CN"
+    token = token_of(upload(client, GBK_CSV, "会刊.csv"))
+    page = client.get(f"/imports/u/{token}/mapping").get_data(as_text=True)
+    map_and_preview(client, token, page)
+    assert client.post(f"/imports/u/{token}/commit").status_code == 302
+    batch = session.scalars(select(ImportBatch)).one()
+    rejected = client.get(f"/imports/{batch.id}/rejected.xlsx")
+    rows = list(load_workbook(io.BytesIO(rejected.data)).active.values)
+    assert rows[0][:3] == ("行号", "列", "原因")
+    assert rows[1][:3] == (4, "公司名称", "没有公司名称")
