@@ -2,7 +2,8 @@
 
 A file-level error stops the import (the CLI exits with status 2); a row error is reported
 with its row and column and the other rows go on. Messages are plain English that names
-the file, so they can be shown as they are in the CLI, the web page and the JSON output.
+the file, so they can be shown as they are in the CLI and the JSON output; row messages are
+made from the templates of crm.importers.messages, which the web shows in Chinese.
 """
 from __future__ import annotations
 
