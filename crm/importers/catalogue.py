@@ -35,8 +35,7 @@ from crm.importers.values import (
 __all__ = ["CatalogueResult", "CatalogueRow", "MappingError", "RowError", "iter_catalogue",
            "read_catalogue"]
 
-NO_NAME_COLUMN = ("no company-name column; expected a header such as 公司名称, 展商名称, 参展商, "
-                  "Company or Exhibitor")
+NO_NAME_COLUMN = msg.NO_NAME_COLUMN
 SPECIAL_BUILD_TYPES = ("special", "raw_space")
 
 

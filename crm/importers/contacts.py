@@ -22,9 +22,8 @@ from crm.importers.values import website
 __all__ = ["ContactRow", "ContactsResult", "MappingError", "RowError", "iter_contacts",
            "read_contacts"]
 
-NO_PERSON_COLUMN = "no column for the person's name; expected a header such as 姓名, 联系人 or Name"
-NO_COMPANY_COLUMN = ("no company column; a contact belongs to a company, expected a header "
-                     "such as 公司, 单位, 公司名称 or Company")
+NO_PERSON_COLUMN = msg.NO_PERSON_COLUMN
+NO_COMPANY_COLUMN = msg.NO_COMPANY_COLUMN
 
 
 @dataclass

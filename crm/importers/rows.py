@@ -6,7 +6,6 @@ a dataclass through `Cells`, which collects a RowError for every bad value.
 """
 from __future__ import annotations
 
-from crm.importers import messages as msg
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
+from crm.importers import messages as msg
 from crm.importers.errors import MappingError, RowError
 from crm.importers.mapping import FIELDS, resolve_mapping, suggest_mapping
 from crm.importers.tables import SheetStream, column_label, iter_sheet_rows
@@ -262,6 +262,7 @@ def settle_mapping(stream: SheetStream, given: GivenMapping | None,
 def _missing_columns(path: Path, stream: SheetStream, required: tuple[str, ...],
                      what: str) -> MappingError:
     found = ", ".join(f"'{h}'" for h in stream.headers if h) or "none"
-    return MappingError(path, f"{path.name}: {what} (headers found in sheet '{stream.name}', "
-                              f"row {stream.header_row}: {found})",
+    return MappingError(path, f"{path.name}: " + msg.say(
+                            msg.MISSING_COLUMNS, what=what, sheet=stream.name,
+                            row=stream.header_row, found=found),
                         missing=list(required), found=list(stream.headers))

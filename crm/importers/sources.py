@@ -24,6 +24,7 @@ from typing import Any, Self
 import charset_normalizer
 import python_calamine as calamine
 
+from crm.importers import messages as msg
 from crm.importers.errors import UnreadableFile
 
 SAMPLE_BYTES = 256 * 1024  # text examined to tell the encoding and the delimiter
@@ -92,9 +93,10 @@ _INFINITIES = (float("inf"), float("-inf"))
 # ---- what kind of file ------------------------------------------------------------------
 
 _SIGNATURES = [
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"\x1f\x8b", "a gzip archive"), (b"RIFF", "a media file"),
+    (b"\x89PNG", msg.N_("a PNG image")), (b"\xff\xd8\xff", msg.N_("a JPEG image")),
+    (b"GIF8", msg.N_("a GIF image")), (b"%PDF", msg.N_("a PDF document")),
+    (b"Rar!", msg.N_("a RAR archive")), (b"7z\xbc\xaf", msg.N_("a 7-Zip archive")),
+    (b"\x1f\x8b", msg.N_("a gzip archive")), (b"RIFF", msg.N_("a media file")),
 ]
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -103,9 +105,9 @@ def check_not_empty(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise UnreadableFile.about(path, f"cannot open the file ({exc.strerror})") from exc
+        raise UnreadableFile.about(path, msg.say(msg.CANNOT_OPEN, reason=exc.strerror)) from exc
     if size == 0:
-        raise UnreadableFile.about(path, "the file is empty")
+        raise UnreadableFile.about(path, msg.FILE_EMPTY)
 
 
 def file_kind(path: Path) -> str:
@@ -121,11 +123,10 @@ def file_kind(path: Path) -> str:
         return "workbook"
     for signature, what in _SIGNATURES:
         if head.startswith(signature):
-            raise UnreadableFile.about(path, f"not a spreadsheet or CSV file (it is {what})")
+            raise UnreadableFile.about(path, msg.say(msg.NOT_TABLE_FILE, what=what))
     _check_not_markup(path, head)
     if _looks_binary(head):
-        raise UnreadableFile.about(path, "not a spreadsheet or CSV file (it holds binary "
-                                         "data; is it damaged or of another kind?)")
+        raise UnreadableFile.about(path, msg.BINARY_FILE)
     return "text"
 
 
@@ -134,36 +135,32 @@ def _check_zip_is_workbook(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile.about(path, "the workbook is damaged (the file is incomplete "
-                                         "or not a real .xlsx)") from exc
+        raise UnreadableFile.about(path, msg.DAMAGED_WORKBOOK) from exc
     if any(n.startswith(("xl/", "content.xml")) for n in names):
         return
-    what = ("a Word document" if any(n.startswith("word/") for n in names) else
-            "a PowerPoint presentation" if any(n.startswith("ppt/") for n in names) else
-            "a ZIP archive")
-    raise UnreadableFile.about(path, f"not a spreadsheet (it is {what})")
+    what = (msg.N_("a Word document") if any(n.startswith("word/") for n in names) else
+            msg.N_("a PowerPoint presentation") if any(n.startswith("ppt/") for n in names)
+            else msg.N_("a ZIP archive"))
+    raise UnreadableFile.about(path, msg.say(msg.NOT_SPREADSHEET, what=what))
 
 
 def _check_ole_is_workbook(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if "EncryptedPackage".encode("utf-16-le") in head:
-        raise UnreadableFile.about(path, "the workbook is password-protected; open it in "
-                                         "Excel, remove the password and save it again")
-    for stream, what in (("WordDocument", "a Word document"),
-                         ("PowerPoint Document", "a PowerPoint presentation")):
+        raise UnreadableFile.about(path, msg.PASSWORD)
+    for stream, what in (("WordDocument", msg.N_("a Word document")),
+                         ("PowerPoint Document", msg.N_("a PowerPoint presentation"))):
         if stream.encode("utf-16-le") in head:
-            raise UnreadableFile.about(path, f"not a spreadsheet (it is {what})")
+            raise UnreadableFile.about(path, msg.say(msg.NOT_SPREADSHEET, what=what))
 
 
 def _check_not_markup(path: Path, head: bytes) -> None:
     start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if start.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
-        raise UnreadableFile.about(path, "this is a web page (HTML) saved with a spreadsheet "
-                                         "name; open it in Excel and save it as .xlsx")
+        raise UnreadableFile.about(path, msg.HTML_FILE)
     if start.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
-        raise UnreadableFile.about(path, "this is an Excel 2003 XML spreadsheet; open it in "
-                                         "Excel and save it as .xlsx")
+        raise UnreadableFile.about(path, msg.XML_2003)
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -183,10 +180,10 @@ class Workbook:
         try:
             self.book = calamine.CalamineWorkbook.from_path(str(path))
         except calamine.PasswordError as exc:
-            raise UnreadableFile.about(path, "the workbook is password-protected; remove the "
-                                             "password in Excel and save it again") from exc
+            raise UnreadableFile.about(path, msg.PASSWORD_XLSX) from exc
         except Exception as exc:
-            raise UnreadableFile.about(path, f"the workbook cannot be read ({exc})") from exc
+            raise UnreadableFile.about(path, msg.say(msg.WORKBOOK_UNREADABLE,
+                                                     reason=exc)) from exc
         self.all_names: list[str] = list(self.book.sheet_names)
         self._sizes = _xlsx_sheet_sizes(path)
         self._sheets: dict[str, Any] = {}
@@ -246,8 +243,8 @@ class Workbook:
             try:
                 self._sheets[name] = self.book.get_sheet_by_name(name)
             except Exception as exc:
-                raise UnreadableFile.about(self.path, f"sheet '{name}' cannot be read "
-                                                      f"({exc})") from exc
+                raise UnreadableFile.about(self.path, msg.say(
+                    msg.SHEET_UNREADABLE, sheet=name, reason=exc)) from exc
         return self._sheets[name]
 
     def _values(self, name: str, nrows: int | None = None) -> list[list[Any]]:
@@ -326,8 +323,8 @@ class _Position:
 
 def text_source(path: Path, sheet: str | None) -> Source:
     if sheet not in (None, "", path.stem, path.name):
-        raise UnreadableFile.about(path, f"a text file has one sheet, '{path.stem}'; there "
-                                         f"is no sheet '{sheet}'")
+        raise UnreadableFile.about(path, msg.say(msg.TEXT_ONE_SHEET, name=path.stem,
+                                                 sheet=sheet))
     encoding = detect_encoding(path)
     delimiter = _detect_delimiter(path, encoding)
     csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
@@ -366,8 +363,8 @@ def _csv_rows(path: Path, reader: Any) -> Iterator[Row]:
             else:
                 yield number, [c.strip() if c.isprintable() else _clean_text(c) for c in cells]
     except csv.Error as exc:
-        raise UnreadableFile.about(path, f"row {number + 1} cannot be read as CSV "
-                                         f"({exc})") from exc
+        raise UnreadableFile.about(path, msg.say(msg.CSV_ROW, row=number + 1,
+                                                 reason=exc)) from exc
 
 
 def _encoding_name(encoding: str) -> str:
@@ -423,9 +420,7 @@ def _guess_encoding(path: Path, sample: bytes) -> str:
         return "gb18030"
     candidates = [e for e in ("gb18030", "big5", "cp1252") if _decodes(sample, e) is not None]
     if not candidates:
-        raise UnreadableFile.about(path, "the text encoding cannot be recognised (it is not "
-                                         "UTF-8, GBK/GB18030, Big5 or UTF-16); save the file "
-                                         "as 'CSV UTF-8' and try again")
+        raise UnreadableFile.about(path, msg.UNKNOWN_ENCODING)
     if len(candidates) == 1:
         return candidates[0]
     best = charset_normalizer.from_bytes(sample, cp_isolation=candidates).best()

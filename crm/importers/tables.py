@@ -16,6 +16,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Self
 
+from crm.importers import messages as msg
 from crm.importers.errors import UnreadableFile
 from crm.importers.mapping import (
     GROUP_MARK,
@@ -123,14 +124,15 @@ def _pick_sheet(book: Workbook, sheet: str | None, purpose: str) -> str:
         if sheet in book.all_names:
             return sheet
         listed = ", ".join(f"'{n}'" for n in book.all_names)
-        raise UnreadableFile.about(book.path, f"there is no sheet '{sheet}' (sheets: {listed})")
+        raise UnreadableFile.about(book.path, msg.say(msg.NO_SUCH_SHEET, sheet=sheet,
+                                                      sheets=listed))
     tops = {}
     for name in book.data_sheet_names():
         rows = iter(book.first_rows(name, 3 * HEADER_SEARCH_ROWS))
         tops[name] = _take_non_empty(rows, HEADER_SEARCH_ROWS + 1)
     filled = [name for name, top in tops.items() if top]
     if not filled:
-        raise UnreadableFile.about(book.path, "the workbook is empty: every sheet is empty")
+        raise UnreadableFile.about(book.path, msg.WORKBOOK_EMPTY)
     return next((name for name in filled if _has_name_column(tops[name], purpose)), filled[0])
 
 
@@ -168,8 +170,8 @@ class SheetStream:
     def _read_header(self, purpose: str, lookahead: int | None) -> None:
         top = _take_non_empty(self._source.rows, HEADER_SEARCH_ROWS)
         if not top:
-            where = "the file" if self.encoding else f"sheet '{self.name}'"
-            raise UnreadableFile.about(self.path, f"{where} is empty")
+            raise UnreadableFile.about(self.path, msg.FILE_EMPTY if self.encoding else
+                                       msg.say(msg.SHEET_EMPTY, sheet=self.name))
         header = _find_header(top, self._source.merges, purpose)
         rows = _chain(top[header.data_start:], self._source.rows)
         self._rows = _fill_down(rows, self._source.merges, after=header.last_row)

@@ -43,8 +43,9 @@ def show_decimal(value: Decimal | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
 
 
-def row_message(message: str | None) -> str | None:
-    """An import's row message (kept in English) in the reader's language."""
+def import_message(message: str | None) -> str | None:
+    """An import's message about a row or a file (kept in English) in the reader's
+    language."""
     from crm.importers.messages import localize
     return localize(message, lambda s: _translations().ugettext(s))
 
@@ -55,7 +56,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["show_date"] = show_date
     app.jinja_env.filters["show_decimal"] = show_decimal
-    app.jinja_env.filters["row_message"] = row_message
+    app.jinja_env.filters["import_message"] = import_message
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale
     # Flask-Babel looks the catalogue up again for every string (~20 µs, a hundred strings

@@ -193,3 +193,11 @@ def test_the_rejected_rows_workbook_speaks_the_default_language(wizard, app, cli
     rows = list(load_workbook(io.BytesIO(rejected.data)).active.values)
     assert rows[0][:3] == ("行号", "列", "原因")
     assert rows[1][:3] == (4, "公司名称", "没有公司名称")
+
+
+def test_a_refused_file_is_explained_in_chinese(wizard, client):
+    client.get("/lang/zh_CN?next=/imports/new")
+    response = upload(client, "展位号,电话\n1A01,123\n".encode(), "booths.csv")
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "booths.csv: 没有公司名称列" in body and "company-name column" not in body

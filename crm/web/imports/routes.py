@@ -28,6 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.importers.errors import UnreadableFile
 from crm.importers.mapping import FIELDS
+from crm.importers.messages import localize
 from crm.importers.tables import list_sheets, read_sheet
 from crm.models import Company, ImportBatch, ImportStatus
 from crm.services import import_runs, ingest
@@ -145,8 +146,9 @@ def _check_readable(path: Path, name: str, kind: str) -> None:
 
 
 def _named(exc: UnreadableFile, path: Path, name: str) -> str:
-    """The importer names the saved file (a uuid); show the name the user uploaded."""
-    return exc.message.replace(path.name, name)
+    """The importer's message in the reader's language, naming the file the user uploaded
+    (the importer knows only the saved file, named by a uuid)."""
+    return localize(exc.message.replace(path.name, name), _)
 
 
 @bp.route("/u/<token>/mapping", methods=["GET", "POST"])
