@@ -293,6 +293,8 @@ def fold(text: str) -> str:
 
 def _to_simplified(text: str) -> str:
     converted = _T2S.convert(text)
+    if converted == text:
+        return text
     if len(converted) == len(text) and all(
             a == b or a in SIMPLIFIED_TOO for a, b in zip(text, converted)):
         return text  # nothing but characters simplified Chinese has too: not traditional
