@@ -3,8 +3,8 @@
 An import of a show catalogue writes hundreds of thousands of rows (companies, facts, the
 audit trail, match keys, search terms). SQLAlchemy's per-row parameter processing and its
 multi-row INSERT statements (which the driver parses again for every batch) would cost more
-than the database itself; here rows go straight to the driver: PostgreSQL's COPY, SQLite's
-executemany. Values are converted the way the mapped column types would convert them
+than the database itself; here rows go straight to the driver: PostgreSQL's COPY (text
+built here, `copy_text`), SQLite's multi-row INSERTs. Values are converted the way the mapped column types would convert them
 (times in UTC, JSON as text, Decimal as text on SQLite), so what is read back through the
 ORM is the same.
 
@@ -20,10 +20,10 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, text

@@ -26,10 +26,17 @@ FK = "fk_company_search_terms_company_id_companies"
 
 
 def upgrade() -> None:
-    # A term stored twice for one company would stop the key; the copy adds nothing.
-    op.execute(sa.text(
-        f"DELETE FROM {TABLE} WHERE id NOT IN "
-        f"(SELECT min(id) FROM {TABLE} GROUP BY term, company_id)"))
+    # A term stored twice for one company would stop the key; the copy adds nothing. (A
+    # join, not NOT IN: on PostgreSQL that would rescan the subquery for every one of
+    # tens of millions of rows.)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.text(
+            f"DELETE FROM {TABLE} a USING {TABLE} b WHERE a.term = b.term "
+            "AND a.company_id = b.company_id AND a.id > b.id"))
+    else:
+        op.execute(sa.text(
+            f"DELETE FROM {TABLE} WHERE id NOT IN "
+            f"(SELECT min(id) FROM {TABLE} GROUP BY term, company_id)"))
     op.drop_index("ix_company_search_terms_term", table_name=TABLE)
     if op.get_bind().dialect.name == "postgresql":
         op.drop_constraint(FK, TABLE, type_="foreignkey")
