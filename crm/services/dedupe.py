@@ -68,7 +68,7 @@ def candidate_pairs(session: Session, cfg: MatchSettings
         trade_only: dict[str, list[int]] = {}
         for kind, key, ids in _blocks(session, ("tn",)):
             trade_only[key] = ids
-        for kind, key, ids in _blocks(session, ("cp", "mail", "tel", "tp", "web")):
+        for kind, key, ids in _blocks(session, ("cp", "mail", "tel", "ta", "tp", "web")):
             limit = cfg.shared_key_limit if kind in matching.STRONG_KINDS else cfg.name_block_limit
             if len(ids) > limit:
                 if kind in matching.STRONG_KINDS:

@@ -637,7 +637,10 @@ def phone_key(raw: str | None, region: str = "CN") -> str | None:
 # --- profiles: what is compared ---------------------------------------------------------
 
 STRONG_KINDS = ("web", "mail", "tel")
-NAME_KINDS = ("cp", "tp", "tn")
+NAME_KINDS = ("cp", "tp", "tn", "ta")
+# Name keys whose holders are too many to compare with (more than name_block_limit) are
+# skipped: a trade name's pinyin, a brand's letters.
+BROAD_NAME_KINDS = ("tp", "ta")
 
 
 @dataclass
@@ -684,15 +687,32 @@ class Profile:
 
 @lru_cache(maxsize=300_000)
 def _name_keys(n: NameParts) -> tuple[frozenset, frozenset]:
-    """(stored, lookup) name keys of one name: cp always; tp / tn by industry words."""
+    """(stored, lookup) name keys of one name: cp always; tp / tn by industry words; ta for
+    a Latin brand (see `anagram_key`)."""
     if not n.trade_py:
         return frozenset(), frozenset()
     core = {("cp", k) for k in n.core_keys}
     trade = _key(n.trade_py)
+    anagram = anagram_key(n)
+    if anagram:
+        core.add(("ta", anagram))
     if n.industry:
         return frozenset(core | {("tp", trade)}), frozenset(core | {("tn", trade)})
     return (frozenset(core | {("tp", trade), ("tn", trade)}),
             frozenset(core | {("tp", trade)}))
+
+
+ANAGRAM_MIN_LETTERS = 5
+
+
+def anagram_key(n: NameParts) -> str | None:
+    """The letters of a Latin brand in sorted order: "Neoawy" and "Neoway" share it, so two
+    swapped letters still find the company. Only for names written in Latin letters (a
+    Chinese trade name's pinyin read backwards, 华新/新华, would share it too) and brands
+    of five letters or more (shorter ones share their letters with too many others)."""
+    if n.script != "en" or len(n.trade_py) < ANAGRAM_MIN_LETTERS:
+        return None
+    return _key("".join(sorted(n.trade_py)))
 
 
 def union_profile(company_id: int, base: Profile | None,
@@ -1032,7 +1052,7 @@ def reindex_keys(session: Session, company_ids: Iterable[int]) -> None:
 # The version of how names are taken apart into keys. Raise it with every change that
 # gives a name other keys (a new place or legal form rule, …): `crm dedupe` then rebuilds
 # the keys stored under the older rules, so old and new records block together again.
-KEYS_VERSION = 2
+KEYS_VERSION = 3
 _KEYS_VERSION_SETTING = "internal.match_keys_version"
 
 
@@ -1182,7 +1202,7 @@ def candidate_ids(profile: Profile, index: KeyIndex, cfg: MatchSettings,
                 continue
             for cid in holders:
                 shared[cid].add(key)
-        elif kind == "tp" and count > cfg.name_block_limit:
+        elif kind in BROAD_NAME_KINDS and count > cfg.name_block_limit:
             continue
         found |= holders
     return found, shared

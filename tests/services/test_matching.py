@@ -218,3 +218,20 @@ def test_a_phone_area_code_places_a_name_without_a_place():
     assert verdict.band == "review" and verdict.evidence["region"]["relation"] == "conflict"
     assert matching.area_region("+861012345678").city == "北京"
     assert matching.area_region("+8613812345678") is None
+
+
+def test_two_swapped_letters_of_a_latin_brand_still_find_the_company(session):
+    stored = factories.company(session, "泉州华都铜医疗器械集团有限公司",
+                               name_en="Quanzhou Neoway Medical Devices Group Co., Ltd.")
+    typo = build_profile(["Quanzhou Neoawy Medical Devices Group Co., Ltd."])
+    found = matching.find_candidates(session, typo)
+    assert [c.company_id for c in found][:1] == [stored.id]
+    assert found[0].band in ("link", "review")
+
+
+def test_no_letters_key_for_chinese_pinyin_or_short_brands():
+    # 华新 / 新华 would share their pinyin's letters: Chinese names get no such key.
+    assert matching.anagram_key(matching.parse_name("上海华新机械有限公司")) is None
+    assert matching.anagram_key(matching.parse_name("ABCD Co., Ltd.")) is None
+    assert (matching.anagram_key(matching.parse_name("Neoway Medical Co., Ltd."))
+            == matching.anagram_key(matching.parse_name("Neoawy Medical Co., Ltd.")))
