@@ -706,13 +706,14 @@ ANAGRAM_MIN_LETTERS = 5
 
 
 def anagram_key(n: NameParts) -> str | None:
-    """The letters of a Latin brand in sorted order: "Neoawy" and "Neoway" share it, so two
-    swapped letters still find the company. Only for names written in Latin letters (a
-    Chinese trade name's pinyin read backwards, 华新/新华, would share it too) and brands
-    of five letters or more (shorter ones share their letters with too many others)."""
+    """The letters of a Latin brand in sorted order, with the industry as in the core key:
+    "Neoawy Medical" and "Neoway Medical" share it, so two swapped letters still find the
+    company. Only for names written in Latin letters (a Chinese trade name's pinyin read
+    backwards, 华新/新华, would share it too) and brands of five letters or more (shorter
+    ones share their letters with too many others)."""
     if n.script != "en" or len(n.trade_py) < ANAGRAM_MIN_LETTERS:
         return None
-    return _key("".join(sorted(n.trade_py)))
+    return _key(f"{''.join(sorted(n.trade_py))}/{'.'.join(n.industry)}")
 
 
 def union_profile(company_id: int, base: Profile | None,
