@@ -4,9 +4,9 @@ An import of a show catalogue writes hundreds of thousands of rows (companies, f
 audit trail, match keys, search terms). SQLAlchemy's per-row parameter processing and its
 multi-row INSERT statements (which the driver parses again for every batch) would cost more
 than the database itself; here rows go straight to the driver: PostgreSQL's COPY (text
-built here, `copy_text`), SQLite's multi-row INSERTs. Values are converted the way the mapped column types would convert them
-(times in UTC, JSON as text, Decimal as text on SQLite), so what is read back through the
-ORM is the same.
+built here, `copy_text`), SQLite's multi-row INSERTs. Values are converted the way the
+mapped column types would convert them (times in UTC, JSON as text, Decimal as text on
+SQLite), so what is read back through the ORM is the same.
 
 Reads of many rows by key (`chunks`, `one_of`) send PostgreSQL one array parameter
 (`= ANY(%s)`) instead of an IN list of hundreds of placeholders, which the driver would
@@ -126,12 +126,6 @@ def send(conn, batch: Batch) -> None:
             conn.exec_driver_sql(sql, tuple(chain.from_iterable(rows[start:start + per])))
     if whole < len(rows):
         conn.exec_driver_sql(_insert_sql(conn, batch.table, batch.columns), rows[whole:])
-
-
-def insert_plain(conn, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """Insert tuples of plain values (text, numbers) into `columns` of `table`."""
-    if rows:
-        send(conn, plain_batch(conn.dialect.name, table, columns, rows))
 
 
 def insert_rows(conn, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -1264,38 +1264,37 @@ class _Existing:
 
     def load(self, session: Session, ids: set[int], exhibition_id: int | None) -> None:
         """Add what these companies hold in the database."""
-        ex, cls = self, type(self)
         for chunk in bulk.chunks(session, sorted(ids)):
             for row in session.execute(select(Company.id, *[getattr(Company, f)
-                                                            for f in cls.FIELDS])
+                                                            for f in self.FIELDS])
                                        .where(bulk.one_of(session, Company.id, chunk))):
-                values = dict(zip(cls.FIELDS, row[1:]))
-                ex.companies[row[0]] = values
-                ex.original[row[0]] = dict(values)
-            ex.aliases.update(tuple(r) for r in session.execute(
+                values = dict(zip(self.FIELDS, row[1:]))
+                self.companies[row[0]] = values
+                self.original[row[0]] = dict(values)
+            self.aliases.update(tuple(r) for r in session.execute(
                 select(CompanyAlias.company_id, CompanyAlias.name)
                 .where(bulk.one_of(session, CompanyAlias.company_id, chunk))).all())
             for cid, e164, raw, ext in session.execute(
                     select(CompanyPhone.company_id, CompanyPhone.e164, CompanyPhone.raw,
                            CompanyPhone.extension)
                     .where(bulk.one_of(session, CompanyPhone.company_id, chunk))):
-                ex.phones.add((cid, e164 or raw, ext))
+                self.phones.add((cid, e164 or raw, ext))
             for cid, email in session.execute(
                     select(CompanyEmail.company_id, CompanyEmail.email)
                     .where(bulk.one_of(session, CompanyEmail.company_id, chunk))):
-                ex.emails.add((cid, email.lower()))
+                self.emails.add((cid, email.lower()))
             for cid, name, mobile, email in session.execute(
                     select(Contact.company_id, Contact.name, Contact.mobile_e164, Contact.email)
                     .where(bulk.one_of(session, Contact.company_id, chunk))):
-                ex.contacts |= cls.contact_keys(cid, {"name": name, "mobile_e164": mobile,
+                self.contacts |= self.contact_keys(cid, {"name": name, "mobile_e164": mobile,
                                                       "email": email})
             if exhibition_id is not None:
                 for cid, booth in session.execute(
                         select(Participation.company_id, Participation.booth_no)
                         .where(bulk.one_of(session, Participation.company_id, chunk),
                                Participation.exhibition_id == exhibition_id)):
-                    ex.booths.add((cid, booth or ""))
-            ex.kinds.update(tuple(r) for r in session.execute(
+                    self.booths.add((cid, booth or ""))
+            self.kinds.update(tuple(r) for r in session.execute(
                 select(CompanyKindLink.company_id, CompanyKindLink.kind)
                 .where(bulk.one_of(session, CompanyKindLink.company_id, chunk))).all())
 
