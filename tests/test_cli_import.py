@@ -160,7 +160,7 @@ def test_a_missing_file_or_name_column_exits_2(crm, tmp_path):
 def test_contacts_dedupe_and_export(crm, cli_db, tmp_path):
     file = xlsx(tmp_path / "cards.xlsx", [
         ["张敏", "上海瑞丰汽车零部件有限公司", "采购经理", "13912345678", "zm@ruifeng-auto.com"],
-        ["刘洋", "上海瑞峰汽车零部件有限公司", "总经理", "13700001111", ""],
+        ["刘洋", "瑞峰汽车零部件有限公司", "总经理", "13700001111", ""],  # 瑞丰? no place: review
     ], header=["姓名", "公司", "职务", "手机", "邮箱"])
     result = crm("import", "contacts", file, "--json")
     assert result.exit_code == 0, result.output

@@ -817,13 +817,16 @@ class Verdict:
     evidence: dict[str, Any]
 
 
+SOUND_ALIKE = "trade names sound alike"
+
+
 def _trade_similarity(a: NameParts, b: NameParts) -> tuple[float, str]:
     if a.script == "zh" and b.script == "zh":
         if a.trade == b.trade:
             return 1.0, "same trade name"
         chars = ratio(a.trade, b.trade) / 100
         if a.trade_py == b.trade_py:
-            return max(chars, 0.8), "trade names sound alike"
+            return max(chars, 0.8), SOUND_ALIKE
         return max(chars, 0.8 * ratio(a.trade_py, b.trade_py) / 100), "trade names differ"
     if a.script == "en" and b.script == "en":
         s = ratio(a.trade, b.trade) / 100
@@ -848,6 +851,19 @@ def _concept_similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     if not a and not b:
         return 1.0
     return 0.6
+
+
+# 同音字: a trade name typed through a pinyin input method comes out with the wrong
+# character of the same sound (瑞丰 → 瑞峰): a common slip in catalogues. Two firms of one
+# city and one trade whose names differ only by such a character are rare, so that pair
+# is linked at the default threshold, unless another candidate scores as high (then it is
+# ambiguous and goes to review). Without a shared place it stays in review. A firm that
+# wants every homophone checked by a person sets the link threshold above this.
+HOMOPHONE_SAME_PLACE_SCORE = 90.0
+
+
+def _homophone_of_one_trade(name: dict[str, Any]) -> bool:
+    return name.get("how") == SOUND_ALIKE and name.get("industry_score") == 1.0
 
 
 def name_score(a: NameParts, b: NameParts) -> tuple[float, dict[str, Any]]:
@@ -902,6 +918,9 @@ def compare(a: Profile, b: Profile, cfg: MatchSettings, *,
             evidence["differed"].append("region")
         elif relation == "same":
             evidence["agreed"].append("region")
+            if _homophone_of_one_trade(best_detail):
+                score = max(score, HOMOPHONE_SAME_PLACE_SCORE)
+                evidence["agreed"].append("sound")
         if best_pair[0].branch != best_pair[1].branch:
             score -= 10
             evidence["branch"] = True

@@ -26,10 +26,33 @@ def test_variants_of_one_name_link(variant):
     assert verdict.band == "link", verdict.evidence
 
 
-def test_a_homophone_typo_goes_to_review():
+def test_a_homophone_typo_in_the_same_place_and_trade_links():
     verdict = compare(build_profile([RUIFENG]), build_profile(["上海瑞峰汽车零部件有限公司"]), CFG)
-    assert verdict.band == "review"
+    assert verdict.band == "link" and verdict.score == matching.HOMOPHONE_SAME_PLACE_SCORE
     assert verdict.evidence["name"]["how"] == "trade names sound alike"
+    assert {"region", "sound"} <= set(verdict.evidence["agreed"])
+    # The address's city places a name that says none.
+    placed = build_profile(["瑞峰汽车零部件有限公司"], city="上海")
+    assert compare(build_profile([RUIFENG]), placed, CFG).band == "link"
+    # A firm that wants every homophone seen by a person raises the link threshold.
+    strict = MatchSettings(link=91)
+    assert compare(build_profile([RUIFENG]), build_profile(["上海瑞峰汽车零部件有限公司"]),
+                   strict).band == "review"
+
+
+@pytest.mark.parametrize("other, band", [
+    ("瑞峰汽车零部件有限公司", "review"),  # no place: could be any 瑞峰 in China
+    ("上海瑞峰汽车电子有限公司", "new"),  # the same sound in another trade
+])
+def test_a_homophone_without_the_same_place_and_trade_is_not_linked(other, band):
+    verdict = compare(build_profile([RUIFENG]), build_profile([other]), CFG)
+    assert verdict.band == band, verdict.evidence
+    assert "sound" not in verdict.evidence["agreed"]
+
+
+def test_a_homophone_in_another_city_is_another_company():
+    verdict = compare(build_profile([RUIFENG]), build_profile(["北京瑞峰汽车零部件有限公司"]), CFG)
+    assert verdict.band == "new"
 
 
 @pytest.mark.parametrize("other", [
@@ -134,9 +157,10 @@ def test_the_chinese_name_decides_over_a_shared_english_brand():
     a = build_profile(["金华黄荣凡电池有限公司", "Vastcore Battery Co., Ltd."])
     b = build_profile(["三亚市丰洲电池有限公司", "Sanya Vastcore Battery Co., Ltd."])
     assert compare(a, b, CFG).band == "new"
-    # And the typo 瑞峰 does not reach 瑞丰 through the other's "Ruifeng".
+    # And the typo 瑞峰 (no place) does not reach 瑞丰 through the other's "Ruifeng".
     c = build_profile([RUIFENG, "Shanghai Ruifeng Auto Parts Co., Ltd."])
-    assert compare(build_profile(["上海瑞峰汽车零部件有限公司"]), c, CFG).band == "review"
+    verdict = compare(build_profile(["瑞峰汽车零部件有限公司"]), c, CFG)
+    assert verdict.band == "review" and verdict.evidence["name"]["b"] == RUIFENG
 
 
 @pytest.mark.parametrize("pinyin, trade, industry, city", [
