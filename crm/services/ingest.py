@@ -192,7 +192,8 @@ class Record:
     raw: dict[str, Any] | None = None  # the cells as read, kept for rejected rows
     url: str | None = None  # a crawled row: the page it was read from
     seen_at: datetime | None = None  # a crawled row: when that page was read
-    profile: Profile | None = None
+    strong: set[tuple[str, str]] = field(default_factory=set)  # website, e-mail, phone keys
+    profile: Profile | None = None  # built when the row's chunk is resolved (_with_profile)
 
     @property
     def display_name(self) -> str | None:
@@ -243,13 +244,25 @@ def _finish(rec: Record, row: Any) -> Record:
         return rec
     code = _text(rec.credit_code)
     rec.credit_code = matching.credit_code_key(code) if code else None
-    rec.profile = matching.build_profile(
-        [rec.name_zh, rec.name_en], credit_code=rec.credit_code, websites=[rec.website],
+    rec.strong = matching.strong_keys(
+        websites=[rec.website],
         emails=rec.emails + ([rec.contact["email"]] if rec.contact and rec.contact.get("email")
                              else []),
         phones_e164=[p.e164 for p in rec.phones] + (
             [rec.contact.get("mobile_e164")] if rec.contact else []),
-        province=rec.province, city=rec.city, country=rec.country)
+        country=rec.country)
+    return rec
+
+
+def _with_profile(rec: Record) -> Record:
+    """Take the record's names apart for matching (the costly part of reading a row).
+
+    Done chunk by chunk while earlier chunks are written, not while the file is read.
+    """
+    if rec.profile is None and not rec.errors:
+        rec.profile = matching.build_profile(
+            [rec.name_zh, rec.name_en], credit_code=rec.credit_code, domains=rec.strong,
+            province=rec.province, city=rec.city, country=rec.country)
     return rec
 
 
@@ -530,10 +543,11 @@ class _Ingest:
     def _batch_key_counts(self) -> dict[tuple[str, str], int]:
         holders: dict[tuple[str, str], set[str]] = defaultdict(set)
         for rec in self.records:
-            if rec.profile is None or rec.errors:
+            if rec.errors:
                 continue
-            identity = rec.profile.names[0].core_key if rec.profile.names else str(rec.row)
-            for key in rec.profile.strong:
+            # Rows of one company (a second booth) repeat its name as typed.
+            identity = rec.display_name or str(rec.row)
+            for key in rec.strong:
                 holders[key].add(identity)
         return {k: len(v) for k, v in holders.items() if len(v) > 1}
 
@@ -718,7 +732,8 @@ class _Ingest:
     # -- resolving a chunk -----------------------------------------------------------------
 
     def _resolve(self, chunk: list[Record]) -> list[_Decision]:
-        live = [r for r in chunk if not r.errors and r.profile is not None]
+        with self._timed("profile"):
+            live = [_with_profile(r) for r in chunk if not r.errors]
         lookups = {id(r): r.profile.lookup_keys() for r in live}
         index = KeyIndex()
         index.load(self.reads, set().union(*lookups.values()))

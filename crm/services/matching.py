@@ -753,7 +753,10 @@ def build_profile(names: Iterable[str | None], *, credit_code: str | None = None
                   city: str | None = None, country: str | None = "CN",
                   company_id: int | None = None, phones_e164: Iterable[str | None] = (),
                   domains: Iterable[tuple[str, str]] = ()) -> Profile:
-    """Build the profile of a record from plain values (names as typed, raw phones …)."""
+    """Build the profile of a record from plain values (names as typed, raw phones …).
+
+    `domains` are strong keys worked out before (`strong_keys`), kept as they are.
+    """
     parsed: list[NameParts] = []
     seen: set[str] = set()
     for name in names:
@@ -761,7 +764,21 @@ def build_profile(names: Iterable[str | None], *, credit_code: str | None = None
         if parts is not None and parts.text not in seen:
             seen.add(parts.text)
             parsed.append(parts)
-    strong: set[tuple[str, str]] = set(domains)
+    strong = strong_keys(websites=websites, emails=emails, phones=phones, country=country,
+                         phones_e164=phones_e164) | set(domains)
+    region = region_of(province, city)
+    if region is None:
+        region = next((r for r in (area_region(v) for k, v in sorted(strong) if k == "tel")
+                       if r is not None), None)
+    return Profile(names=parsed, credit_code=credit_code_key(credit_code),
+                   region=region, strong=strong, company_id=company_id)
+
+
+def strong_keys(*, websites: Iterable[str | None] = (), emails: Iterable[str | None] = (),
+                phones: Iterable[str | None] = (), country: str | None = "CN",
+                phones_e164: Iterable[str | None] = ()) -> set[tuple[str, str]]:
+    """The (kind, key) strong keys of a record's website, e-mails and phones."""
+    strong: set[tuple[str, str]] = set()
     for site in websites:
         key = website_key(site)
         if key:
@@ -777,12 +794,7 @@ def build_profile(names: Iterable[str | None], *, credit_code: str | None = None
     for e164 in phones_e164:
         if e164:
             strong.add(("tel", e164))
-    region = region_of(province, city)
-    if region is None:
-        region = next((r for r in (area_region(v) for k, v in sorted(strong) if k == "tel")
-                       if r is not None), None)
-    return Profile(names=parsed, credit_code=credit_code_key(credit_code),
-                   region=region, strong=strong, company_id=company_id)
+    return strong
 
 
 @lru_cache(maxsize=1)
