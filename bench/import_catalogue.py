@@ -544,9 +544,13 @@ def restore_snapshot(db: str) -> None:
         shutil.copyfile(path.with_suffix(".pristine"), path)
         return
     import psycopg
+    # FILE_COPY, then a checkpoint: the default strategy (WAL_LOG) sends the whole copy
+    # through the WAL, and its checkpoints would land in the middle of the timed import.
     with psycopg.connect(f"{cs.PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{pg_database()}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{pg_database()}" TEMPLATE "{pg_database()}_pristine"')
+        conn.execute(f'CREATE DATABASE "{pg_database()}" TEMPLATE "{pg_database()}_pristine" '
+                     "STRATEGY = FILE_COPY")
+        conn.execute("CHECKPOINT")
 
 
 def _owners(url: str) -> list[int]:
