@@ -11,6 +11,7 @@ from crm.services import access, merging
 from crm.services.errors import N_, NotFound
 from crm.web import database
 from crm.web.forms import optional_int
+from crm.web.review import evidence
 from crm.web.security import permission_required
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -56,7 +57,7 @@ def pair(item_id: int):
                              .order_by(Participation.id)).all()
               for cid in (item.company_a_id, item.company_b_id)}
     return render_template("review/pair.html", item=item, a=item.company_a, b=item.company_b,
-                           evidence=item.evidence or {}, booths=booths,
+                           evidence=evidence.describe(item.evidence), booths=booths,
                            open=item.status == ReviewStatus.OPEN.value)
 
 
