@@ -56,8 +56,10 @@ class Company(Timestamped, Base):
     do_not_call: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
-    # The import that created the company (no foreign key: it would close a cycle
-    # companies → import_batches → exhibitions → companies; batches are never deleted).
+    # The import that created the company. Provenance, with no foreign key here nor on
+    # the facts an import writes (aliases, phones, e-mails, contacts, booths): batches
+    # are never deleted (a revert removes what a batch wrote, by this column), and a
+    # check on every fact row cost a large import more PostgreSQL time than the rows.
     import_batch_id: Mapped[int | None] = mapped_column(index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
@@ -123,8 +125,7 @@ class CompanyAlias(Base):
     script: Mapped[str] = mapped_column(String(10), default="zh")  # zh / en / pinyin
     source: Mapped[str] = mapped_column(String(300), default="manual")
     source_url: Mapped[str | None] = mapped_column(String(500))
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # see Company's
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     company: Mapped[Company] = relationship(back_populates="aliases")
@@ -144,8 +145,7 @@ class CompanyPhone(Base):
     extension: Mapped[str | None] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(20), default="landline")  # mobile / landline / fax
     source: Mapped[str] = mapped_column(String(300), default="manual")
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # see Company's
     # Set by a "wrong number" call outcome; the number is kept so it is not imported again.
     wrong_number: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
@@ -164,8 +164,7 @@ class CompanyEmail(Base):
     email: Mapped[str] = mapped_column(String(200))
     domain: Mapped[str] = mapped_column(String(200), index=True)
     source: Mapped[str] = mapped_column(String(300), default="manual")
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # see Company's
 
     company: Mapped[Company] = relationship(back_populates="emails")
 
@@ -213,8 +212,7 @@ class Contact(Timestamped, Base):
     wechat: Mapped[str | None] = mapped_column(String(100))
     card_image: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(300), default="manual")
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # see Company's
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 

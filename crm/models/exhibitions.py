@@ -173,8 +173,7 @@ class Participation(Timestamped, Base):
     pavilion_id: Mapped[int | None] = mapped_column(ForeignKey("country_pavilions.id"))
     builder_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     source: Mapped[str] = mapped_column(String(300), default="manual")
-    import_batch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True)
+    import_batch_id: Mapped[int | None] = mapped_column(index=True)  # see Company's
     notes: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
 

@@ -122,8 +122,9 @@ class CompanyMatchKey(Base):
 
     kind: Mapped[str] = mapped_column(String(4), primary_key=True)
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    # No foreign key: a derived index, like the search terms; matching.forget drops a
+    # deleted company's keys and profile.
+    company_id: Mapped[int] = mapped_column(primary_key=True)
 
 
 class CompanyMatchProfile(Base):
@@ -135,8 +136,7 @@ class CompanyMatchProfile(Base):
 
     __tablename__ = "company_match_profiles"
 
-    company_id: Mapped[int] = mapped_column(
-        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True)
+    company_id: Mapped[int] = mapped_column(primary_key=True)  # no FK, as the keys
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

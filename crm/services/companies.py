@@ -33,7 +33,7 @@ from crm.models import (
     User,
 )
 from crm.models.leads import OPEN_LEAD_STATUSES
-from crm.services import access, names, phones, search
+from crm.services import access, matching, names, phones, search
 from crm.services.errors import Conflict, N_, StaleEdit, ValidationFailed
 from crm.services.paging import COUNT_CAP, Page, page_of_ids, paginate
 
@@ -198,6 +198,7 @@ def delete(session: Session, company: Company) -> None:
     try:
         with session.begin_nested():
             search.forget(session, [company.id])
+            matching.forget(session, [company.id])
             session.delete(company)
             session.flush()
     except IntegrityError as exc:

@@ -1384,13 +1384,13 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
     for chunk in matching._chunks(doomed, 500):
         try:
             with session.begin_nested():
-                search.forget(session, chunk)
+                _forget_derived(session, chunk)
                 session.connection().execute(delete(Company).where(Company.id.in_(chunk)))
         except IntegrityError:
             for cid in chunk:
                 try:
                     with session.begin_nested():
-                        search.forget(session, [cid])
+                        _forget_derived(session, [cid])
                         session.connection().execute(delete(Company).where(Company.id == cid))
                 except IntegrityError:
                     keep.add(cid)
@@ -1412,6 +1412,12 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
                         "facts_removed": report.facts_removed})
     session.flush()
     return report
+
+
+def _forget_derived(session: Session, ids: list[int]) -> None:
+    """Drop what is derived from companies about to be deleted: terms, keys, profiles."""
+    search.forget(session, ids)
+    matching.forget(session, ids)
 
 
 def _still_referenced(session: Session, ids: set[int], batch: ImportBatch) -> set[int]:

@@ -1081,6 +1081,16 @@ def reindex_keys(session: Session, company_ids: Iterable[int]) -> None:
                           for cid, p in profiles.items()])
 
 
+def forget(session: Session, company_ids: Iterable[int]) -> None:
+    """Drop the match keys and profiles of companies about to be deleted (they are derived
+    from the company and hold no foreign key to cascade by)."""
+    conn = session.connection()
+    for chunk in _chunks(sorted(set(company_ids)), 500):
+        conn.execute(delete(CompanyMatchKey).where(CompanyMatchKey.company_id.in_(chunk)))
+        conn.execute(delete(CompanyMatchProfile)
+                     .where(CompanyMatchProfile.company_id.in_(chunk)))
+
+
 # The version of how names are taken apart into keys. Raise it with every change that
 # gives a name other keys (a new place or legal form rule, …): `crm dedupe` then rebuilds
 # the keys stored under the older rules, so old and new records block together again.

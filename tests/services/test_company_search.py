@@ -1,6 +1,6 @@
 """The company search as companies.find runs it: narrow and broad words, several words, paging."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm.models import Company
 from crm.services import companies, paging, search
@@ -90,8 +90,8 @@ def test_page_of_ids_keeps_the_given_order_and_counts_all(session):
     assert page.total == 5 and page.pages == 3 and not page.total_is_capped
 
 
-def test_a_deleted_company_leaves_no_search_terms(session):
-    from crm.models import CompanySearchTerm
+def test_a_deleted_company_leaves_no_search_terms_nor_match_keys(session):
+    from crm.models import CompanyMatchKey, CompanyMatchProfile, CompanySearchTerm
     doomed = factories.company(session, "上海恒泰精密机械有限公司", phones=["021-58881234"])
     kept = factories.company(session, "苏州恒泰电子有限公司")
     terms_of = lambda c: session.scalars(select(CompanySearchTerm.term).where(  # noqa: E731
@@ -103,3 +103,9 @@ def test_a_deleted_company_leaves_no_search_terms(session):
     assert session.scalars(select(CompanySearchTerm.term).where(
         CompanySearchTerm.company_id == doomed_id)).all() == []
     assert "恒泰电子" in terms_of(kept)
+    # The match keys and profile are derived too, with no foreign key to cascade by.
+    for table in (CompanyMatchKey, CompanyMatchProfile):
+        assert session.scalar(select(func.count()).select_from(table).where(
+            table.company_id == kept.id)) > 0
+        assert session.scalar(select(func.count()).select_from(table).where(
+            table.company_id == doomed_id)) == 0

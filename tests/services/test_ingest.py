@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crm.models import (
     AuditEntry, Company, CompanyAlias, CompanyEmail, CompanyKindLink, CompanyMatchKey,
+    CompanyMatchProfile,
     CompanyPhone, CompanySearchTerm, Contact, ImportBatch, ImportRowResult, Participation,
     ReviewItem,
 )
@@ -18,7 +19,8 @@ from crm.services.ingest import Source
 from tests import factories
 
 BUSINESS_TABLES = (Company, CompanyAlias, CompanyPhone, CompanyEmail, Contact, Participation,
-                   CompanyKindLink, ReviewItem, CompanyMatchKey, CompanySearchTerm)
+                   CompanyKindLink, ReviewItem, CompanyMatchKey, CompanyMatchProfile,
+                   CompanySearchTerm)
 
 
 def row(n: int, name_zh: str | None = None, **fields) -> SimpleNamespace:
