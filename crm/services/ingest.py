@@ -34,7 +34,7 @@ import threading
 import time
 from contextlib import contextmanager
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -1107,36 +1107,16 @@ class _Ingest:
         for cid in touched:
             self.texts_written[cid] += texts.get(cid, [])
             self.numbers_written[cid] += numbers.get(cid, [])
+        items = [(cid, texts.get(cid, []), numbers.get(cid, []), before.get(cid),
+                  have_terms.get(cid)) for cid in touched]
+        return self._terms_pool().submit(_terms_batch, dialect, items)
 
-        def new_terms() -> Iterator[tuple[int, set[str]]]:
-            for cid in touched:
-                terms = search.company_terms(texts.get(cid, []), numbers.get(cid, []))
-                if cid in before:
-                    terms -= search.company_terms(*before[cid])
-                if cid in have_terms:
-                    terms -= have_terms[cid]
-                yield cid, terms
-
-        def compute() -> bulk.Batch:
-            # In key order the inserts walk the index; encoded here, off the writer's path.
-            table, columns = CompanySearchTerm.__tablename__, ("term", "company_id")
-            found = list(new_terms())
-            if dialect == "postgresql":
-                # Millions of rows: sort the COPY lines themselves ("term<TAB>id": a term
-                # holds no tab, so a shorter term sorts first, as in the index).
-                lines = [term + end for cid, terms in found
-                         for end in (f"\t{cid}\n",) for term in terms]
-                lines.sort()
-                batch = bulk.text_batch(table, columns, lines)
-                if batch is not None:
-                    return batch
-            rows = sorted((term, cid) for cid, terms in found for term in terms)
-            return bulk.plain_batch(dialect, table, columns, rows)
-
+    def _terms_pool(self):
+        """The thread the search terms are computed in (beside preparing the next chunk)."""
         if self.pool is None:
             from concurrent.futures import ThreadPoolExecutor
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-terms")
-        return self.pool.submit(compute)
+        return self.pool
 
     def _profile_rows(self, touched: list[int], created: set[int]
                       ) -> tuple[list[dict[str, Any]], list[int]]:
@@ -1253,6 +1233,35 @@ class _Ingest:
 _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
            "emails": CompanyEmail.__table__, "contacts": Contact.__table__,
            "participations": Participation.__table__, "kinds": CompanyKindLink.__table__}
+
+
+def _terms_batch(dialect: str, items: list[tuple]) -> bulk.Batch:
+    """The new search-term rows of a chunk, encoded for the driver, in key order.
+
+    Each item is (company id, its new names, its new numbers, (names, numbers) the batch
+    wrote for it before or None, the terms it held before the batch or None).
+    """
+    found = []
+    for cid, texts, numbers, before, held in items:
+        terms = search.company_terms(texts, numbers)
+        if before is not None:
+            terms -= search.company_terms(*before)
+        if held:
+            terms -= held
+        found.append((cid, terms))
+    # In key order the inserts walk the index.
+    table, columns = CompanySearchTerm.__tablename__, ("term", "company_id")
+    if dialect == "postgresql":
+        # Millions of rows: sort the COPY lines themselves ("term<TAB>id": a term holds no
+        # tab, so a shorter term sorts first, as in the index).
+        lines = [term + end for cid, terms in found for end in (f"\t{cid}\n",)
+                 for term in terms]
+        lines.sort()
+        batch = bulk.text_batch(table, columns, lines)
+        if batch is not None:
+            return batch
+    rows = sorted((term, cid) for cid, terms in found for term in terms)
+    return bulk.plain_batch(dialect, table, columns, rows)
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm import migrate
 from crm.db import make_engine
-from crm.models import Company, CompanyMatchProfile
+from crm.models import Company, CompanyMatchProfile, CompanySearchTerm
 from crm.services import ingest
 from tests import factories
 from tests.conftest import _drop_postgres_database, _fresh_postgres_database
@@ -79,6 +79,8 @@ def run(session: Session, writers: set[str]) -> tuple[list, dict]:
                 for o in report.outcomes]
     profiles = {name[cid]: data for cid, data in session.execute(
         select(CompanyMatchProfile.company_id, CompanyMatchProfile.data))}
+    profiles["search terms"] = sorted((name[cid], term) for term, cid in session.execute(
+        select(CompanySearchTerm.term, CompanySearchTerm.company_id)))
     return outcomes, profiles
 
 
