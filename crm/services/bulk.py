@@ -190,6 +190,50 @@ def _fmt_value(value: Any) -> str:
     return _FORMAT.get(value.__class__, _json_or_text)(value)
 
 
+@dataclass(frozen=True)
+class Staged:
+    """Rows of `table` held in a temporary table, then inserted in the order of the
+    table's key (`order`) in one statement.
+
+    For SQLite and tables whose large indexes are written in random key order (search
+    terms, match keys): with an index larger than the page cache, every chunk would read,
+    dirty and write most of its pages again; in one ordered pass each page is written
+    once. (PostgreSQL's cost there is per row, not per page, and its chunk-by-chunk
+    writes go on beside the matching, so it does not hold them back.) Send rows with
+    `send(conn, batch)` to a Batch for `holding`; start, flush and finish run in the
+    batch's own transaction.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    order: tuple[str, ...]
+
+    @property
+    def holding(self) -> str:
+        return f"staged_{self.table}"
+
+    def start(self, conn) -> None:
+        """Create the (empty) holding table, shaped like the table's columns."""
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS temp."{self.holding}"')
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{self.holding}" AS '
+                             f'SELECT {self._columns} FROM "{self.table}" WHERE 1 = 0')
+
+    def flush(self, conn) -> None:
+        """Move the held rows into the table, in key order."""
+        order = ", ".join(f'"{c}"' for c in self.order)
+        conn.exec_driver_sql(f'INSERT INTO "{self.table}" ({self._columns}) SELECT '
+                             f'{self._columns} FROM "{self.holding}" ORDER BY {order}')
+        conn.exec_driver_sql(f'DELETE FROM "{self.holding}"')
+
+    def finish(self, conn) -> None:
+        self.flush(conn)
+        conn.exec_driver_sql(f'DROP TABLE "{self.holding}"')
+
+    @property
+    def _columns(self) -> str:
+        return ", ".join(f'"{c}"' for c in self.columns)
+
+
 def reserve_ids(conn, table: Table, count: int) -> list[int]:
     """Take `count` new primary keys of `table`, so its rows can be copied with their ids.
 

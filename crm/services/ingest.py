@@ -79,6 +79,13 @@ CHUNK = 5000
 SQLITE_CACHE_KIB = 300_000  # page cache for a large import on SQLite (see _big_cache)
 MAX_NAME = 300
 
+# SQLite: the search terms and match keys, written in random key order into large
+# indexes, are held back and inserted in key order at the end of the batch (bulk.Staged).
+SEARCH_TERMS = bulk.Staged(CompanySearchTerm.__tablename__, ("term", "company_id"),
+                           ("term", "company_id"))
+MATCH_KEYS = bulk.Staged(CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
+                         ("kind", "key", "company_id"))
+
 
 @dataclass
 class Source:
@@ -528,6 +535,7 @@ class _Ingest:
         self.numbers_written: dict[int, list[str | None]] = defaultdict(list)
         self.review_pairs: set[tuple[int, int]] = set()
         self.next_company_id: int | None = None  # SQLite: ids are counted on in memory
+        self.staged: tuple[bulk.Staged, ...] = ()  # SQLite: held back (see SEARCH_TERMS)
 
     @contextmanager
     def _timed(self, stage: str):
@@ -634,6 +642,9 @@ class _Ingest:
         decisions: list[_Decision] = []
         if not dry_run and self.s.get_bind().dialect.name != "postgresql":
             self.next_company_id = bulk.reserve_ids(self.s.connection(), Company.__table__, 1)[0]
+            self.staged = (SEARCH_TERMS, MATCH_KEYS)
+            for staged in self.staged:
+                staged.start(self.s.connection())
         reader = None if dry_run or len(chunks) < 2 else self._reader()
         if reader is None:
             for chunk in chunks:
@@ -642,6 +653,7 @@ class _Ingest:
                     with self._timed("write"):
                         self._write(decisions[-len(chunk):])
                 self._report(len(decisions), total)
+            self._finish_staged()
             return decisions
         import contextvars
         from concurrent.futures import ThreadPoolExecutor
@@ -665,7 +677,13 @@ class _Ingest:
         finally:
             self.reads = self.s
             reader.close()
+        self._finish_staged()
         return decisions
+
+    def _finish_staged(self) -> None:
+        with self._timed("write_staged"):
+            for staged in self.staged:
+                staged.finish(self.s.connection())
 
     def _reader(self) -> Session | None:
         """A session on a second connection for resolving, or None to work in one.
@@ -954,7 +972,7 @@ class _Ingest:
         key_rows = sorted({(kind, key, cid) for cid, held in keys.items()
                            for kind, key in held - self._keys_written_before(cid, fresh[cid])}
                           - have_keys)
-        w.keys = [bulk.plain_batch(dialect, CompanyMatchKey.__tablename__,
+        w.keys = [bulk.plain_batch(dialect, self._key_table(),
                                    ("kind", "key", "company_id"), key_rows)]
         with self._timed("prepare_profiles"):
             profiles, w.stale_profiles = self._profile_rows(sorted(keys), created)
@@ -994,6 +1012,9 @@ class _Ingest:
             terms = w.terms.result()
         with self._timed("write_terms"):
             bulk.send(conn, terms)
+
+    def _key_table(self) -> str:
+        return MATCH_KEYS.holding if self.staged else CompanyMatchKey.__tablename__
 
     @staticmethod
     def _send_fills(conn, fills: list[tuple[int, dict[str, Any]]]) -> None:
@@ -1109,7 +1130,8 @@ class _Ingest:
             self.numbers_written[cid] += numbers.get(cid, [])
         items = [(cid, texts.get(cid, []), numbers.get(cid, []), before.get(cid),
                   have_terms.get(cid)) for cid in touched]
-        return self._terms_pool().submit(_terms_batch, dialect, items)
+        table = SEARCH_TERMS.holding if self.staged else CompanySearchTerm.__tablename__
+        return self._terms_pool().submit(_terms_batch, dialect, table, items)
 
     def _terms_pool(self):
         """The thread the search terms are computed in (beside preparing the next chunk)."""
@@ -1235,7 +1257,7 @@ _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
            "participations": Participation.__table__, "kinds": CompanyKindLink.__table__}
 
 
-def _terms_batch(dialect: str, items: list[tuple]) -> bulk.Batch:
+def _terms_batch(dialect: str, table: str, items: list[tuple]) -> bulk.Batch:
     """The new search-term rows of a chunk, encoded for the driver, in key order.
 
     Each item is (company id, its new names, its new numbers, (names, numbers) the batch
@@ -1250,7 +1272,7 @@ def _terms_batch(dialect: str, items: list[tuple]) -> bulk.Batch:
             terms -= held
         found.append((cid, terms))
     # In key order the inserts walk the index.
-    table, columns = CompanySearchTerm.__tablename__, ("term", "company_id")
+    columns = ("term", "company_id")
     if dialect == "postgresql":
         # Millions of rows: sort the COPY lines themselves ("term<TAB>id": a term holds no
         # tab, so a shorter term sorts first, as in the index).

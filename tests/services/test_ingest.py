@@ -225,3 +225,23 @@ def test_progress_is_reported_per_chunk(session, show):
                             progress=lambda done, total: seen.append((done, total)),
                             chunk_size=2)
     assert seen == [(2, 4), (4, 4)]
+
+
+def test_terms_and_keys_of_every_chunk_are_written(session, show):
+    # SQLite holds the terms and keys back to the end of the batch (ingest.SEARCH_TERMS);
+    # PostgreSQL writes them chunk by chunk. Either way, one row a chunk:
+    report = ingest.ingest_catalogue(session, CATALOGUE, exhibition=show, source=source(),
+                                     chunk_size=1)
+    ids = {o.company_id for o in report.outcomes if o.company_id}
+    assert len(ids) == 2
+    for cid in ids:
+        assert session.scalar(select(func.count()).select_from(CompanySearchTerm).where(
+            CompanySearchTerm.company_id == cid)) > 5
+        assert session.scalar(select(func.count()).select_from(CompanyMatchKey).where(
+            CompanyMatchKey.company_id == cid)) > 0
+    found = set(session.scalars(search.matching_ids("ruifeng")))
+    assert found & ids
+    before = counts(session)
+    ingest.ingest_catalogue(session, CATALOGUE, exhibition=show, source=source(),
+                            chunk_size=1)
+    assert counts(session) == before
