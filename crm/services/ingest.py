@@ -76,7 +76,7 @@ from crm.services.matching import KeyIndex, MatchSettings, Profile
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000
-SQLITE_CACHE_KIB = 300_000  # page cache for a large import on SQLite (see _big_cache)
+SQLITE_CACHE_KIB = 150_000  # page cache for a large import on SQLite (see _big_cache)
 MAX_NAME = 300
 
 # SQLite: the search terms and match keys, written in random key order into large
