@@ -681,6 +681,8 @@ class _Ingest:
         return decisions
 
     def _finish_staged(self) -> None:
+        if not self.staged:
+            return
         with self._timed("write_staged"):
             for staged in self.staged:
                 staged.finish(self.s.connection())
