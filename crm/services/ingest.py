@@ -637,8 +637,7 @@ class _Ingest:
         wrote is known in memory, so they need no view of the writes in flight.
         """
         total = len(self.records)
-        chunks = [self.records[start:start + self.chunk_size]
-                  for start in range(0, total, self.chunk_size)]
+        chunks = self._chunks()
         decisions: list[_Decision] = []
         if not dry_run and self.s.get_bind().dialect.name != "postgresql":
             self.next_company_id = bulk.reserve_ids(self.s.connection(), Company.__table__, 1)[0]
@@ -679,6 +678,17 @@ class _Ingest:
             reader.close()
         self._finish_staged()
         return decisions
+
+    def _chunks(self) -> list[list[Record]]:
+        """The records in chunks; in a file of several chunks the first is a fifth as
+        large, so that the writer starts early (it waits for the first chunk to be
+        resolved and prepared)."""
+        size = self.chunk_size
+        if len(self.records) <= 2 * size:
+            return [self.records[i:i + size] for i in range(0, len(self.records), size)]
+        first = max(1, size // 5)
+        rest = self.records[first:]
+        return [self.records[:first]] + [rest[i:i + size] for i in range(0, len(rest), size)]
 
     def _finish_staged(self) -> None:
         if not self.staged:
