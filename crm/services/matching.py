@@ -719,14 +719,21 @@ def anagram_key(n: NameParts) -> str | None:
 def union_profile(company_id: int, base: Profile | None,
                   additions: Iterable[Profile]) -> Profile:
     """One company's profile with what other records of it add (names, keys, place)."""
+    additions = list(additions)
+    if base is None and len(additions) == 1:  # a company made by one row: that row's
+        only = additions[0]
+        return Profile(names=list(only.names), credit_code=only.credit_code,
+                       region=only.region, strong=set(only.strong), company_id=company_id)
     merged = Profile(names=list(base.names) if base else [],
                      credit_code=base.credit_code if base else None,
                      region=base.region if base else None,
                      strong=set(base.strong) if base else set(), company_id=company_id)
     known = {n.text for n in merged.names}
     for profile in additions:
-        merged.names += [n for n in profile.names if n.text not in known]
-        known |= {n.text for n in profile.names}
+        for n in profile.names:
+            if n.text not in known:
+                known.add(n.text)
+                merged.names.append(n)
         merged.strong |= profile.strong
         merged.credit_code = merged.credit_code or profile.credit_code
         merged.region = merged.region or profile.region
