@@ -93,7 +93,8 @@ def test_a_holiday_entered_from_the_notice_counts_at_once(session, make_user):
     assert not cal.is_workday(date(2027, 1, 1)) and cal.is_workday(date(2027, 1, 9))
     assert cal.covers(2027)
     assert workdays.missing_year(session, date(2026, 12, 1)) is None
-    logged = session.scalars(select(AuditEntry).where(AuditEntry.entity == "calendar_days")).all()
+    logged = session.scalars(select(AuditEntry).where(AuditEntry.entity == "calendar_days")
+                             .order_by(AuditEntry.id)).all()
     assert [e.after["name"] for e in logged] == ["元旦", "元旦调休"]
     workdays.remove_day(session, sup, date(2027, 1, 9))
     assert not workdays.load(session).is_workday(date(2027, 1, 9))
