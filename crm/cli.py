@@ -301,7 +301,8 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
 @main.command("dedupe")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of counts.")
 @click.option("--auto-merge", is_flag=True,
-              help="Merge pairs in the link band instead of queueing them for review.")
+              help="Merge pairs in the link band instead of queueing them for review "
+                   "(a pair linked by a homophone alone is still queued).")
 @with_appcontext
 def dedupe_command(as_json: bool, auto_merge: bool) -> None:
     """Resolve the whole company database: fill the review queue (and merge if asked)."""

@@ -148,7 +148,7 @@ def _score(session: Session, pairs: list[tuple[int, int]], cfg: MatchSettings,
             continue
         if verdict.band == "link":
             report.link_pairs += 1
-            if auto_merge:
+            if auto_merge and not matching.by_sound_alone(verdict):
                 links.append((a, b, verdict.score))
                 continue
         else:

@@ -885,6 +885,15 @@ def _homophone_of_one_trade(name: dict[str, Any]) -> bool:
     return name.get("how") == SOUND_ALIKE and name.get("industry_score") == 1.0
 
 
+def by_sound_alone(verdict: Verdict) -> bool:
+    """Whether a link rests on a homophone trade name with nothing else to back it (no
+    shared phone, website, e-mail domain or credit code): good enough to attach a row to
+    a company, not to merge two stored companies without a person (`crm dedupe
+    --auto-merge` queues such pairs instead)."""
+    agreed = verdict.evidence.get("agreed", [])
+    return "sound" in agreed and not verdict.evidence.get("keys") and "credit_code" not in agreed
+
+
 def name_score(a: NameParts, b: NameParts) -> tuple[float, dict[str, Any]]:
     """Score two names 0–100: trade name three quarters, industry words one quarter."""
     trade, how = _trade_similarity(a, b)

@@ -66,6 +66,19 @@ def test_auto_merge_folds_link_band_clusters_into_the_oldest(session):
         Company.merged_into_id.is_(None), Company.id.in_([a.id, b.id, d.id]))) == 1
 
 
+def test_auto_merge_leaves_a_homophone_alone_to_a_person_unless_a_key_backs_it(session):
+    a = factories.company(session, "上海瑞丰汽车零部件有限公司")
+    c = factories.company(session, "上海瑞峰汽车零部件有限公司")
+    e = factories.company(session, "苏州恒泰电子有限公司", phones=["0512-66661234"])
+    f = factories.company(session, "苏州衡泰电子有限公司", phones=["0512-66661234"])
+    report = dedupe.dedupe(session, auto_merge=True)
+    assert report.link_pairs == 2 and report.merged == 1
+    session.expire_all()
+    assert session.get(Company, f.id).merged_into_id == e.id  # the same sound and phone
+    assert session.get(Company, c.id).merged_into_id is None  # the same sound alone
+    assert {(p[0], p[1]) for p in open_pairs(session)} == {(a.id, c.id)}
+
+
 def test_export_lists_every_company_with_its_aliases(session):
     a = factories.company(session, "上海瑞丰汽车零部件有限公司", name_en="Ruifeng Auto")
     from crm.services.companies import remember_alias
