@@ -185,6 +185,13 @@ def update(session: Session, company: Company, data: CompanyData, *,
     return company
 
 
+def forget_derived(session: Session, ids: list[int]) -> None:
+    """Drop what is derived from companies about to be deleted (search terms, match keys
+    and profiles): those tables hold no foreign key to cascade by."""
+    search.forget(session, ids)
+    matching.forget(session, ids)
+
+
 def delete(session: Session, company: Company) -> None:
     """Delete a company with its names, phones, contacts, booths and profiles.
 
@@ -197,8 +204,7 @@ def delete(session: Session, company: Company) -> None:
             session.delete(row)
     try:
         with session.begin_nested():
-            search.forget(session, [company.id])
-            matching.forget(session, [company.id])
+            forget_derived(session, [company.id])
             session.delete(company)
             session.flush()
     except IntegrityError as exc:

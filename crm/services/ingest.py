@@ -1424,16 +1424,17 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
         report.facts_removed += result.rowcount or 0
     keep = _still_referenced(session, created, batch)
     doomed = sorted(created - keep)
+    from crm.services.companies import forget_derived
     for chunk in matching._chunks(doomed, 500):
         try:
             with session.begin_nested():
-                _forget_derived(session, chunk)
+                forget_derived(session, chunk)
                 session.connection().execute(delete(Company).where(Company.id.in_(chunk)))
         except IntegrityError:
             for cid in chunk:
                 try:
                     with session.begin_nested():
-                        _forget_derived(session, [cid])
+                        forget_derived(session, [cid])
                         session.connection().execute(delete(Company).where(Company.id == cid))
                 except IntegrityError:
                     keep.add(cid)
@@ -1455,12 +1456,6 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
                         "facts_removed": report.facts_removed})
     session.flush()
     return report
-
-
-def _forget_derived(session: Session, ids: list[int]) -> None:
-    """Drop what is derived from companies about to be deleted: terms, keys, profiles."""
-    search.forget(session, ids)
-    matching.forget(session, ids)
 
 
 def _still_referenced(session: Session, ids: set[int], batch: ImportBatch) -> set[int]:
