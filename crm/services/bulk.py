@@ -200,8 +200,8 @@ class Staged:
     dirty and write most of its pages again; in one ordered pass each page is written
     once. (PostgreSQL's cost there is per row, not per page, and its chunk-by-chunk
     writes go on beside the matching, so it does not hold them back.) Send rows with
-    `send(conn, batch)` to a Batch for `holding`; start, flush and finish run in the
-    batch's own transaction.
+    `send(conn, batch)` to a Batch for `holding`; start and finish run in the batch's
+    own transaction.
     """
 
     table: str
@@ -218,15 +218,11 @@ class Staged:
         conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "{self.holding}" AS '
                              f'SELECT {self._columns} FROM "{self.table}" WHERE 1 = 0')
 
-    def flush(self, conn) -> None:
-        """Move the held rows into the table, in key order."""
+    def finish(self, conn) -> None:
+        """Move the held rows into the table, in key order, and drop the holding table."""
         order = ", ".join(f'"{c}"' for c in self.order)
         conn.exec_driver_sql(f'INSERT INTO "{self.table}" ({self._columns}) SELECT '
                              f'{self._columns} FROM "{self.holding}" ORDER BY {order}')
-        conn.exec_driver_sql(f'DELETE FROM "{self.holding}"')
-
-    def finish(self, conn) -> None:
-        self.flush(conn)
         conn.exec_driver_sql(f'DROP TABLE "{self.holding}"')
 
     @property
