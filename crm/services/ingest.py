@@ -1278,10 +1278,10 @@ def _terms_batch(dialect: str, table: str, items: list[tuple]) -> bulk.Batch:
     found = []
     for cid, texts, numbers, before, held in items:
         terms = search.company_terms(texts, numbers)
-        if before is not None:
-            terms -= search.company_terms(*before)
-        if held:
-            terms -= held
+        known = (search.company_terms(*before) if before is not None else set()) | (held or set())
+        if known:
+            # What the company holds already, or a longer term of it, finds it.
+            terms = search.without_prefixes(terms | known) - known
         found.append((cid, terms))
     # In key order the inserts walk the index.
     columns = ("term", "company_id")

@@ -62,12 +62,28 @@ def phone_terms(e164: str | None) -> set[str]:
 
 
 def company_terms(names_: Iterable[str | None], phones_: Iterable[str | None]) -> set[str]:
+    """The terms a company is found by: those of its names and numbers, without the ones
+    another of them starts with (`without_prefixes`)."""
     terms: set[str] = set()
     for name in names_:
         terms |= name_terms(name)
     for e164 in phones_:
         terms |= phone_terms(e164)
-    return terms
+    return without_prefixes(terms)
+
+
+def without_prefixes(terms: set[str]) -> set[str]:
+    """Drop each term that another term of the set starts with.
+
+    A query token matches a term by prefix, so a company holding "qingdaohaier" is found by
+    "qingdao" without holding "qingdao" too: a Latin name's first word, the pinyin of a
+    Chinese name's first place, a name without its legal form are all prefixes of another
+    term. In sorted order a term's extensions follow it directly, so one look at the next
+    term decides.
+    """
+    ordered = sorted(terms)
+    return {term for term, after in zip(ordered, ordered[1:] + [""])
+            if not after.startswith(term)}
 
 
 def query_tokens(query: str) -> list[str]:

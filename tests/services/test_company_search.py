@@ -109,3 +109,26 @@ def test_a_deleted_company_leaves_no_search_terms_nor_match_keys(session):
             table.company_id == kept.id)) > 0
         assert session.scalar(select(func.count()).select_from(table).where(
             table.company_id == doomed_id)) == 0
+
+
+def test_a_term_another_term_starts_with_is_not_stored_yet_still_finds(session, make_user):
+    from crm.models import CompanySearchTerm
+    made = factories.company(session, "青岛海尔股份有限公司", name_en="Qingdao Haier Co., Ltd.")
+    terms = set(session.scalars(select(CompanySearchTerm.term).where(
+        CompanySearchTerm.company_id == made.id)))
+    # "qingdao" (the first word) and "qingdaohaier" (the name without its legal form) are
+    # both prefixes of "qingdaohaiercoltd"; the single initial "e" of "er".
+    assert {"qingdaohaiercoltd", "haier", "er", "qdhe"} <= terms
+    assert not {"qingdao", "qingdaohaier", "e"} & terms
+    boss = make_user("general_manager")
+    for query in ("qingdao", "Qingdao Haier", "qingdaohaier", "e", "qdh", "海尔"):
+        assert _names(_find(session, boss, query)) == ["青岛海尔股份有限公司"], query
+
+
+def test_terms_added_to_a_company_skip_what_a_longer_held_term_covers(session):
+    from crm.services.ingest import _terms_batch
+    held = search.company_terms(["Qingdao Haier Co., Ltd."], [])
+    batch = _terms_batch("sqlite", "company_search_terms",
+                         [(7, ["Qingdao Haier", "Haier Smart Home"], [], None, held)])
+    added = {term for term, _cid in batch.data}
+    assert added == {"haiersmarthome", "smart", "home"}
