@@ -16,15 +16,18 @@ Everything runs inside the caller's transaction; nothing here commits.
 """
 from __future__ import annotations
 
+import gc
 import json
 import re
+import threading
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from itertools import chain
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -48,6 +51,43 @@ def one_of(bind, column, values: Sequence[Any]) -> ColumnElement[bool]:
     if _dialect(bind) == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+# While a bulk job runs, the cyclic garbage collector's young generation is collected
+# once every this many allocations (CPython's default: 700), and no full collection runs.
+BULK_GC_THRESHOLDS = (100_000, 50, 1_000_000)
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_thresholds: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def collecting_rarely() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector from walking a bulk job's data again and again.
+
+    An import holds millions of live objects (rows, names taken apart, profiles, rows to
+    write), and CPython walks every one of them in a full collection, which it runs each
+    time the survivors grew by a quarter: on a catalogue of 100,000 rows a dozen walks, a
+    third of the import's time, to find almost no garbage. What exists when the job starts
+    is frozen (not walked again) and collections run far less often until it ends. Reference
+    counting frees almost everything as usual; cycles are still collected, less often.
+    Process-wide, so held by a count: the last job to end puts the settings back.
+    """
+    global _gc_holders, _gc_thresholds
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_thresholds = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(*BULK_GC_THRESHOLDS)
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_thresholds is not None:
+                gc.set_threshold(*_gc_thresholds)
+                gc.unfreeze()
 
 
 def _dialect(bind) -> str:

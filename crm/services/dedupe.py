@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.models import Company, CompanyAlias, CompanyMatchKey, ReviewItem
-from crm.services import matching, merging
+from crm.services import bulk, matching, merging
 from crm.services.matching import MatchSettings
 
 PAIR_CHUNK = 50_000
@@ -92,6 +92,7 @@ def candidate_pairs(session: Session, cfg: MatchSettings
     return pairs(), common
 
 
+@bulk.collecting_rarely()
 def dedupe(session: Session, *, auto_merge: bool = False,
            progress: Callable[[int, int], None] | None = None,
            pair_chunk: int = PAIR_CHUNK) -> DedupeReport:

@@ -417,12 +417,14 @@ def ingest_catalogue(session: Session, rows: Iterable[Any], *, exhibition: Exhib
     """Import the rows of a show catalogue as exhibitors of `exhibition`."""
     if exhibition is not None:
         source.exhibition_id = exhibition.id
-    start = time.perf_counter()
-    records = [catalogue_record(r) for r in rows]
-    run = _Ingest(session, records, source=source, exhibition=exhibition,
-                  progress=progress, chunk_size=chunk_size)
-    run.timings["read"] = time.perf_counter() - start
-    return run.run(reader_errors=reader_errors, all_or_nothing=all_or_nothing, dry_run=dry_run)
+    with bulk.collecting_rarely():
+        start = time.perf_counter()
+        records = [catalogue_record(r) for r in rows]
+        run = _Ingest(session, records, source=source, exhibition=exhibition,
+                      progress=progress, chunk_size=chunk_size)
+        run.timings["read"] = time.perf_counter() - start
+        return run.run(reader_errors=reader_errors, all_or_nothing=all_or_nothing,
+                       dry_run=dry_run)
 
 
 def ingest_contacts(session: Session, rows: Iterable[Any], *, source: Source,
@@ -432,10 +434,11 @@ def ingest_contacts(session: Session, rows: Iterable[Any], *, source: Source,
     """Import business cards: each card's company is found or created, the person added."""
     if exhibition is not None:
         source.exhibition_id = exhibition.id
-    records = [contact_record(r) for r in rows]
-    return _Ingest(session, records, source=source, exhibition=exhibition,
-                   progress=progress, chunk_size=chunk_size).run(
-        reader_errors=reader_errors, all_or_nothing=all_or_nothing, dry_run=dry_run)
+    with bulk.collecting_rarely():
+        records = [contact_record(r) for r in rows]
+        return _Ingest(session, records, source=source, exhibition=exhibition,
+                       progress=progress, chunk_size=chunk_size).run(
+            reader_errors=reader_errors, all_or_nothing=all_or_nothing, dry_run=dry_run)
 
 
 def import_file(session: Session, path: str | Path, *, kind: str = "catalogue",
@@ -466,8 +469,9 @@ def ingest_records(session: Session, records: list[Record], *, source: Source,
                    exhibition: Exhibition | None = None, progress: Progress | None = None,
                    dry_run: bool = False) -> IngestReport:
     """Import already-cleaned records (crawler pipelines build them with `catalogue_record`)."""
-    return _Ingest(session, records, source=source, exhibition=exhibition,
-                   progress=progress).run(dry_run=dry_run)
+    with bulk.collecting_rarely():
+        return _Ingest(session, records, source=source, exhibition=exhibition,
+                       progress=progress).run(dry_run=dry_run)
 
 
 @dataclass

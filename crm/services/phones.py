@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import (COUNTRY_CODE_TO_REGION_CODE, NumberParseException, PhoneNumberFormat,
+                          PhoneNumberType)
 
 DEFAULT_REGION = "CN"
 MAX_EXTENSION = 10  # the extension columns are String(10)
@@ -26,8 +27,13 @@ class Phone:
         """The national number without trunk prefix, e.g. 2188888888 for 021-88888888."""
         if not self.e164:
             return None
-        parsed = phonenumbers.parse(self.e164)
-        return str(parsed.national_number)
+        digits = self.e164[1:]
+        if self.e164.startswith("+") and digits.isdigit():
+            # Country calling codes are prefix-free: the first one to match is the one.
+            for size in (1, 2, 3):
+                if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE and digits[size:]:
+                    return str(int(digits[size:]))
+        return str(phonenumbers.parse(self.e164).national_number)
 
 
 def normalize(raw: str, region: str = DEFAULT_REGION) -> Phone:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from crm.models import CompanyAlias, ImportBatch, ImportRowResult
@@ -98,3 +99,18 @@ def test_staged_rows_are_held_back_until_the_batch_finishes(session):
     staged.finish(conn)  # every row, then the holding table goes
     assert sorted(held()) == ["aa-staged", "mm-staged", "zz-staged"]
     assert staged.holding not in inspect(conn).get_temp_table_names()
+
+
+def test_collecting_rarely_holds_the_collector_back_and_puts_it_back_after_the_last_job():
+    import gc
+
+    before = gc.get_threshold()
+    with bulk.collecting_rarely():
+        assert gc.get_threshold() == bulk.BULK_GC_THRESHOLDS
+        assert gc.get_freeze_count() > 0  # what existed is not walked again
+        with pytest.raises(RuntimeError):
+            with bulk.collecting_rarely():  # a second job ending (here by an error)...
+                raise RuntimeError("a failed import")
+        assert gc.get_threshold() == bulk.BULK_GC_THRESHOLDS  # ...leaves the first's
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
