@@ -984,18 +984,20 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def profile_data(profile: Profile) -> dict[str, Any]:
-    """A profile as plain JSON, for company_match_profiles."""
-    def region(r: Region | None):
-        if r is None:
-            return None
-        if r.alternatives:
-            return [r.province, r.city, [[a.province, a.city] for a in r.alternatives]]
-        return [r.province, r.city]
-    return {"n": [[n.text, n.script, n.trade, n.trade_py, list(n.industry), n.industry_text,
-                   region(n.region), n.branch, [list(a) for a in n.industry_alts]]
+    """A profile as plain JSON, for company_match_profiles (tuples are JSON arrays)."""
+    return {"n": [[*n[:6], _region_data(n.region), n.branch, n.industry_alts]
                   for n in profile.names],
-            "cc": profile.credit_code, "r": region(profile.region),
-            "s": sorted([k, v] for k, v in profile.strong)}
+            "cc": profile.credit_code, "r": _region_data(profile.region),
+            "s": sorted(profile.strong)}
+
+
+@lru_cache(maxsize=10_000)
+def _region_data(r: Region | None) -> tuple | None:
+    if r is None:
+        return None
+    if r.alternatives:
+        return (r.province, r.city, tuple((a.province, a.city) for a in r.alternatives))
+    return (r.province, r.city)
 
 
 @lru_cache(maxsize=10_000)
@@ -1005,16 +1007,21 @@ def _stored_region(province: str | None, city: str | None,
     return Region(province, city, tuple(Region(p, c) for p, c in alternatives))
 
 
+def _region_from_data(r: list | None) -> Region | None:
+    if r is None:
+        return None
+    return _stored_region(r[0], r[1], tuple(map(tuple, r[2])) if len(r) > 2 else ())
+
+
 def profile_from_data(company_id: int, data: dict[str, Any]) -> Profile:
-    """The Profile a company_match_profiles row holds."""
-    def region(r):
-        if r is None:
-            return None
-        return _stored_region(r[0], r[1], tuple(map(tuple, r[2])) if len(r) > 2 else ())
-    names = [NameParts(t, sc, tr, py, tuple(ind), it, region(rg), br, tuple(map(tuple, alts)))
-             for t, sc, tr, py, ind, it, rg, br, alts in data.get("n", [])]
+    """The Profile a company_match_profiles row holds (an import reads hundreds of
+    thousands: kept to the few conversions JSON needs)."""
+    region = _region_from_data
+    names = [NameParts(t, sc, tr, py, tuple(ind), it, rg and region(rg), br,
+                       tuple(map(tuple, alts)) if alts else ())
+             for t, sc, tr, py, ind, it, rg, br, alts in data.get("n", ())]
     return Profile(names=names, credit_code=data.get("cc"), region=region(data.get("r")),
-                   strong={(k, v) for k, v in data.get("s", [])}, company_id=company_id)
+                   strong=set(map(tuple, data.get("s", ()))), company_id=company_id)
 
 
 def company_profiles(session: Session, company_ids: Iterable[int]) -> dict[int, Profile]:
