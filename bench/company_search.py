@@ -69,6 +69,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "participations": ("company_id", "exhibition_id", "booth_no", "hall", "area_m2",
                        "booth_type", "origin", "source", "version", "created_at", "updated_at"),
     "company_search_terms": ("company_id", "term"),
+    "company_search_texts": ("company_id", "terms"),
 }
 
 
@@ -187,9 +188,10 @@ def build_chunk(start: int, stop: int) -> dict[str, Any]:
                                            p.area_m2, p.booth_type, p.origin, "bench", 1, stamp,
                                            stamp))
         # What crm.services.search.reindex would store for this company.
-        for term in sorted(search.company_terms([c.name_zh, c.name_en] + [a for a, _s in aliases],
-                                                numbers)):
-            rows["company_search_terms"].append((cid, term))
+        terms = search.company_terms([c.name_zh, c.name_en] + [a for a, _s in aliases], numbers)
+        rows["company_search_terms"] += [(cid, term) for term in sorted(terms)]
+        if terms:
+            rows["company_search_texts"].append((cid, search.joined_terms(terms)))
     for table, extra in EXTRAS.items():
         if extra:
             values = tuple(v for _n, v in extra)

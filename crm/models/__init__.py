@@ -8,6 +8,7 @@ from crm.models.companies import (
     CompanyKindLink,
     CompanyPhone,
     CompanySearchTerm,
+    CompanySearchText,
     CompetitorProfile,
     Contact,
     MediaProfile,
@@ -102,7 +103,7 @@ from crm.models.notifications import Notification
 
 __all__ = [
     "ApiToken", "AuditEntry", "BoothType", "Company", "CompanyAlias", "CompanyEmail",
-    "CompanyKind", "CompanyKindLink", "CompanyPhone", "CompanySearchTerm",
+    "CompanyKind", "CompanyKindLink", "CompanyPhone", "CompanySearchTerm", "CompanySearchText",
     "CompetitorProfile", "Contact", "CountryPavilion", "Department", "Exhibition",
     "ExhibitorOrigin", "Hall", "Industry", "MediaProfile", "Participation", "Role", "User",
     "ValueRating", "Venue",

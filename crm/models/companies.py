@@ -173,12 +173,10 @@ class CompanySearchTerm(Base):
     """A searchable term of a company (name substrings, pinyin, phone digits); rebuilt on change."""
 
     __tablename__ = "company_search_terms"
-    __table_args__ = (
-        # "Has this company a term starting with …" reads only that company's terms.
-        Index("ix_company_search_terms_company_id_term", "company_id", "term"),
-        # On SQLite the table is its (term, company_id) B-tree: no rowid, no third copy.
-        {"sqlite_with_rowid": False},
-    )
+    # On SQLite the table is its (term, company_id) B-tree: no rowid, no second copy. The
+    # terms of one company are read from its CompanySearchText, not through an index
+    # here: a second index doubled what every term cost an import.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     # The key is what a search reads by prefix. Prefix ranges (term >= 'hen' AND term <
     # 'heo') need code-point order, which PostgreSQL has only in the "C" collation
@@ -189,6 +187,19 @@ class CompanySearchTerm(Base):
     # kept by crm.services.search (rebuilt on change, `forget` on delete); checking a key
     # for each of the ~38 terms a new company gets cost an import a third of their time.
     company_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class CompanySearchText(Base):
+    """All search terms of one company in one text: what a search reads to ask "has this
+    company a term starting with …", and what says which rows of company_search_terms
+    are the company's (to drop or replace them)."""
+
+    __tablename__ = "company_search_texts"
+
+    # No foreign key, as for the terms: derived, kept by crm.services.search.
+    company_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Every term preceded by a line break (crm.services.search.joined_terms).
+    terms: Mapped[str] = mapped_column(Text)
 
 
 class Contact(Timestamped, Base):

@@ -58,6 +58,7 @@ from crm.models import (
     CompanyMatchProfile,
     CompanyPhone,
     CompanySearchTerm,
+    CompanySearchText,
     Contact,
     Exhibition,
     ImportBatch,
@@ -496,7 +497,17 @@ class _ChunkWrites:
     profiles: list[bulk.Batch] = field(default_factory=list)
     fills: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # UPDATEs
     stale_profiles: list[int] = field(default_factory=list)  # DELETEd before their rewrite
-    terms: Any = None  # the Future of the search-term Batch, computed in a thread
+    terms: Any = None  # the Future of the _SearchWrites, computed in a thread
+
+
+@dataclass
+class _SearchWrites:
+    """A chunk's search index writes: new term rows, and each touched company's whole
+    search text (replacing the text it had: `replaced`)."""
+
+    terms: bulk.Batch
+    texts: bulk.Batch
+    replaced: list[int]
 
 
 class _Ingest:
@@ -535,8 +546,9 @@ class _Ingest:
         # What the batch has written so far, so a chunk is prepared without reading it back.
         self.existing = _Existing()
         self.existing_loaded: set[int] = set()
-        self.texts_written: dict[int, list[str]] = defaultdict(list)
-        self.numbers_written: dict[int, list[str | None]] = defaultdict(list)
+        # The search text the batch wrote for each company (only the terms thread reads
+        # and writes it, one chunk after the other).
+        self.search_texts: dict[int, str] = {}
         self.review_pairs: set[tuple[int, int]] = set()
         self.next_company_id: int | None = None  # SQLite: ids are counted on in memory
         self.staged: tuple[bulk.Staged, ...] = ()  # SQLite: held back (see SEARCH_TERMS)
@@ -669,13 +681,15 @@ class _Ingest:
                     with self._timed("prepare"):
                         prepared = self._prepare(chunk_decisions)
                     if in_flight is not None:
-                        in_flight.result()  # a failed write stops the run here
+                        with self._timed("write_wait"):
+                            in_flight.result()  # a failed write stops the run here
                         self._report(len(decisions), total)
                     decisions += chunk_decisions
                     # The writer runs in this context: the audit actor is a context variable.
                     in_flight = writer.submit(contextvars.copy_context().run,
                                               self._send_timed, prepared)
-                in_flight.result()
+                with self._timed("write_wait"):
+                    in_flight.result()
                 self._report(len(decisions), total)
         finally:
             self.reads = self.s
@@ -972,8 +986,8 @@ class _Ingest:
                                          "result": d.action, "source": label}})
         w.fills = self._fills()
         linked = sorted((set(keys) | set(texts) | set(numbers)) - created)
-        have_keys, have_terms = self._held_keys_and_terms(linked)
-        w.terms = self._start_terms(texts, numbers, have_terms)
+        have_keys, have_texts = self._held_keys_and_texts(linked)
+        w.terms = self._start_terms(texts, numbers, have_texts)
         dialect = self.s.get_bind().dialect.name
         if companies:
             w.companies.append(bulk.rows_batch(dialect, Company.__table__, companies))
@@ -1027,7 +1041,11 @@ class _Ingest:
         with self._timed("search_terms_wait"):
             terms = w.terms.result()
         with self._timed("write_terms"):
-            bulk.send(conn, terms)
+            bulk.send(conn, terms.terms)
+            for chunk in bulk.chunks(conn, terms.replaced):
+                conn.execute(delete(CompanySearchText).where(
+                    bulk.one_of(conn, CompanySearchText.company_id, chunk)))
+            bulk.send(conn, terms.texts)
 
     def _key_table(self) -> str:
         return MATCH_KEYS.holding if self.staged else CompanyMatchKey.__tablename__
@@ -1112,42 +1130,35 @@ class _Ingest:
                          "import_batch_id": batch_id, "created_at": utcnow()})
         return rows
 
-    def _held_keys_and_terms(self, linked: list[int]
-                             ) -> tuple[set[tuple[str, str, int]], dict[int, set[str]]]:
-        """The match keys and search terms linked companies held before the batch."""
+    def _held_keys_and_texts(self, linked: list[int]
+                             ) -> tuple[set[tuple[str, str, int]], dict[int, str]]:
+        """The match keys and search texts linked companies held before the batch."""
         have_keys: set[tuple[str, str, int]] = set()
-        have_terms: dict[int, set[str]] = defaultdict(set)
         stored = [cid for cid in linked if cid not in self.made_here]
         with self._timed("load_index"):
             for chunk in bulk.chunks(self.reads, stored):
                 have_keys.update(tuple(r) for r in self.reads.execute(
                     select(CompanyMatchKey.kind, CompanyMatchKey.key, CompanyMatchKey.company_id)
                     .where(bulk.one_of(self.reads, CompanyMatchKey.company_id, chunk))))
-                for term, cid in self.reads.execute(
-                        select(CompanySearchTerm.term, CompanySearchTerm.company_id)
-                        .where(bulk.one_of(self.reads, CompanySearchTerm.company_id, chunk))):
-                    have_terms[cid].add(term)
-        return have_keys, have_terms
+            have_texts = search.held_texts(self.reads, stored)
+        return have_keys, have_texts
 
     def _start_terms(self, texts: dict[int, list[str]], numbers: dict[int, list[str | None]],
-                     have_terms: dict[int, set[str]]):
+                     have_texts: dict[int, str]):
         """Compute the chunk's new search terms in a thread; return the Future of the rows.
 
         Terms are a union over a company's names and numbers (search.company_terms), so the
-        terms of the new names and numbers, less those the company held before the batch
-        and those of what the batch wrote for it already, bring the index up to date.
+        terms of the new names and numbers, less those the company holds already (in the
+        text it had before the batch, or the one the batch wrote for it), bring the index
+        up to date.
         """
         touched = sorted(set(texts) | set(numbers))
         dialect = self.s.get_bind().dialect.name
-        before = {cid: (list(self.texts_written[cid]), list(self.numbers_written[cid]))
-                  for cid in touched if cid in self.texts_written}
-        for cid in touched:
-            self.texts_written[cid] += texts.get(cid, [])
-            self.numbers_written[cid] += numbers.get(cid, [])
-        items = [(cid, texts.get(cid, []), numbers.get(cid, []), before.get(cid),
-                  have_terms.get(cid)) for cid in touched]
+        items = [(cid, texts.get(cid, []), numbers.get(cid, []), have_texts.get(cid))
+                 for cid in touched]
         table = SEARCH_TERMS.holding if self.staged else CompanySearchTerm.__tablename__
-        return self._terms_pool().submit(_terms_batch, dialect, table, items)
+        return self._terms_pool().submit(_search_writes, dialect, table, items,
+                                         self.search_texts)
 
     def _terms_pool(self):
         """The thread the search terms are computed in (beside preparing the next chunk)."""
@@ -1273,21 +1284,41 @@ _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
            "participations": Participation.__table__, "kinds": CompanyKindLink.__table__}
 
 
-def _terms_batch(dialect: str, table: str, items: list[tuple]) -> bulk.Batch:
-    """The new search-term rows of a chunk, encoded for the driver, in key order.
+def _search_writes(dialect: str, table: str, items: list[tuple],
+                   written: dict[int, str]) -> _SearchWrites:
+    """A chunk's new search-term rows (in key order) and search texts, encoded for the
+    driver.
 
-    Each item is (company id, its new names, its new numbers, (names, numbers) the batch
-    wrote for it before or None, the terms it held before the batch or None).
+    Each item is (company id, its new names, its new numbers, the search text it held
+    before the batch or None); `written` holds the text the batch wrote for a company, and
+    is brought up to date.
     """
-    found = []
-    for cid, texts, numbers, before, held in items:
-        terms = search.company_terms(texts, numbers)
-        known = (search.company_terms(*before) if before is not None else set()) | (held or set())
-        if known:
+    found, texts, replaced = [], [], []
+    for cid, names_, numbers, held in items:
+        terms = search.company_terms(names_, numbers)
+        known_text = written.get(cid, held)
+        if known_text:
+            known = search.split_terms(known_text)
             # What the company holds already, or a longer term of it, finds it.
             terms = search.without_prefixes(terms | known) - known
+            if not terms:
+                continue
+            replaced.append(cid)
+            text = known_text + search.joined_terms(terms)
+        elif terms:
+            text = search.joined_terms(terms)
+        else:
+            continue
+        written[cid] = text
         found.append((cid, terms))
-    # In key order the inserts walk the index.
+        texts.append((cid, text))
+    text_batch = bulk.plain_batch(dialect, CompanySearchText.__tablename__,
+                                  ("company_id", "terms"), texts)
+    return _SearchWrites(_terms_rows(dialect, table, found), text_batch, replaced)
+
+
+def _terms_rows(dialect: str, table: str, found: list[tuple[int, set[str]]]) -> bulk.Batch:
+    """(term, company id) rows in key order: so the inserts walk the index."""
     columns = ("term", "company_id")
     if dialect == "postgresql":
         # Millions of rows: sort the COPY lines themselves ("term<TAB>id": a term holds no

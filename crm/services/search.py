@@ -3,7 +3,13 @@
 Each company gets a set of short terms; a query token matches a term by prefix, which is a
 B-tree range scan on both SQLite and PostgreSQL. Chinese names are indexed by every suffix
 (so a prefix match on a suffix is a substring match), in characters, full pinyin and
-pinyin initials: typing `haier`, `he` or `海尔` finds 青岛海尔股份有限公司.
+pinyin initials: typing `haier`, `he` or `海尔` finds 青岛海尔股份有限公司. A term that
+another term of the company starts with is not stored (`without_prefixes`).
+
+The terms of each company are also held together in one text (CompanySearchText), read
+by primary key: the other words of a query are checked on it (`_has_term`), an import
+reads which terms a company holds from it, and it says which term rows go with the
+company when it is deleted or its names change.
 """
 from __future__ import annotations
 
@@ -11,14 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, event, exists, func, insert, select
+from sqlalchemy import (ColumnElement, Select, and_, bindparam, delete, event, exists, func,
+                        insert, select)
 from sqlalchemy.orm import Session, aliased
 
-from crm.models import Company, CompanyAlias, CompanyPhone, CompanySearchTerm, Contact
-from crm.services import names, phones
+from crm.models import (Company, CompanyAlias, CompanyPhone, CompanySearchTerm,
+                        CompanySearchText, Contact)
+from crm.services import bulk, names, phones
 
 MAX_TERM = 40
 MAX_SUFFIXES = 30
+# A company's terms in one text (CompanySearchText), each after this.
+TERM_SEPARATOR = "\n"
 
 
 def _suffixes(text: str) -> Iterable[str]:
@@ -112,19 +122,16 @@ def _prefix_range(token: str, column=CompanySearchTerm.term):
     return and_(column >= token, column < token[:-1] + chr(after))
 
 
-def _has_term(token: str, company_id, *, seek: bool = False) -> ColumnElement[bool]:
-    """EXISTS a term of this company starting with token, read from (company_id, term).
+def _has_term(token: str, company_id) -> ColumnElement[bool]:
+    """EXISTS a term of this company starting with token: read from its search text.
 
-    PostgreSQL estimates any prefix range of the term index at one row, however many it
-    holds, and would serve a range probe from that index; so by default the prefix is
-    written as substr, which only (company_id, term) can serve (reading the company's ~50
-    terms), and OFFSET 0 keeps the probe from being turned into a join driven by the
-    terms. SQLite plans a range probe right, and a seek is twice as fast (`seek`).
+    One row by primary key, whatever the token; OFFSET 0 keeps PostgreSQL from turning
+    the probe into a join that reads every company's text.
     """
-    term = aliased(CompanySearchTerm)
-    prefix = (_prefix_range(token, term.term) if seek
-              else func.substr(term.term, 1, len(token)) == token)
-    probe = select(term.company_id).where(term.company_id == company_id, prefix)
+    text = aliased(CompanySearchText)
+    probe = select(text.company_id).where(
+        text.company_id == company_id,
+        text.terms.contains(TERM_SEPARATOR + token, autoescape=True))
     return exists(probe.offset(0))
 
 
@@ -167,7 +174,6 @@ class Match:
     driver: str
     others: tuple[str, ...] = ()
     narrow: bool = True  # the driver matched fewer than PROBE_ROWS terms
-    seek: bool = False  # probe the other words with a range seek (SQLite; see _has_term)
     # When `plan` could read two or more words' companies in full: the companies having
     # all of those words. Only `others` are then left to probe, on these few companies.
     candidates: tuple[int, ...] | None = None
@@ -182,22 +188,22 @@ class Match:
         stmt = companies.with_only_columns(Company.id).order_by(None)
         if self.candidates is not None:
             return stmt.where(Company.id.in_(self.candidates),
-                              *(_has_term(t, Company.id, seek=self.seek) for t in self.others))
+                              *(_has_term(t, Company.id) for t in self.others))
         term = aliased(CompanySearchTerm)
         # The other words are probed on the term's company_id, so the database can test
         # them before it looks the company up.
         return (stmt.join_from(Company, term, term.company_id == Company.id)
                 .where(_prefix_range(self.driver, term.term),
-                       *(_has_term(t, term.company_id, seek=self.seek) for t in self.others)))
+                       *(_has_term(t, term.company_id) for t in self.others)))
 
     def condition(self, *, many: bool | None = None, company_id=Company.id) -> ColumnElement[bool]:
         """WHERE clause for matching companies; `many`: a large share of them matches."""
         many = not self.narrow if many is None else many
-        probes = [_has_term(t, company_id, seek=self.seek) for t in self.others]
+        probes = [_has_term(t, company_id) for t in self.others]
         if self.candidates is not None:
             return and_(company_id.in_(self.candidates), *probes)
         if many:
-            return and_(_has_term(self.driver, company_id, seek=self.seek), *probes)
+            return and_(_has_term(self.driver, company_id), *probes)
         term = aliased(CompanySearchTerm)
         return and_(company_id.in_(select(term.company_id)
                                    .where(_prefix_range(self.driver, term.term))), *probes)
@@ -255,30 +261,66 @@ def plan(session: Session, query: str) -> Match | None:
         found = {t: _companies_upto(session, t, limit) for t in rarest[:2]}
     ordered = sorted(counted, key=lambda t: (counts[t], -len(t)))
     boilerplate_ = tuple(t for t in tokens if t not in counted)
-    seek = session.get_bind().dialect.name == "sqlite"
     complete = {t: set(ids) for t, ids in found.items() if counts[t] < limit}
     if len(complete) >= 2:
         # Two or more words were read in full: intersect them here rather than probe each
         # of the first word's companies for the others (random reads, slow when cold).
         common = set.intersection(*complete.values())
         others = tuple(t for t in ordered if t not in complete) + boilerplate_
-        return Match(ordered[0], others, True, seek, tuple(sorted(common)))
+        return Match(ordered[0], others, True, tuple(sorted(common)))
     return Match(ordered[0], tuple(ordered[1:]) + boilerplate_,
-                 counts[ordered[0]] < PROBE_ROWS, seek)
+                 counts[ordered[0]] < PROBE_ROWS)
+
+
+def joined_terms(terms: Iterable[str]) -> str:
+    """A company's search text: each term after a line break (a term holds no whitespace:
+    names are folded and split into words, numbers are digits)."""
+    return "".join(TERM_SEPARATOR + term for term in sorted(terms))
+
+
+def split_terms(text: str | None) -> set[str]:
+    """The terms of a search text (`joined_terms`)."""
+    return set(text.split(TERM_SEPARATOR)[1:]) if text else set()
+
+
+def held_texts(session: Session, company_ids: Iterable[int]) -> dict[int, str]:
+    """The search text of each of these companies that has one."""
+    found: dict[int, str] = {}
+    for chunk in bulk.chunks(session, sorted(set(company_ids))):
+        for cid, text in session.execute(
+                select(CompanySearchText.company_id, CompanySearchText.terms)
+                .where(bulk.one_of(session, CompanySearchText.company_id, chunk))):
+            found[cid] = text
+    return found
+
+
+def _drop_terms(conn, pairs: list[tuple[str, int]]) -> None:
+    """Delete these (term, company id) rows, each by its key."""
+    if pairs:
+        conn.execute(delete(CompanySearchTerm).where(
+            CompanySearchTerm.term == bindparam("t"),
+            CompanySearchTerm.company_id == bindparam("c")),
+            [{"t": term, "c": cid} for term, cid in pairs])
+
+
+def _drop_texts(conn, company_ids: list[int]) -> None:
+    for chunk in bulk.chunks(conn, company_ids):
+        conn.execute(delete(CompanySearchText).where(
+            bulk.one_of(conn, CompanySearchText.company_id, chunk)))
 
 
 def forget(session: Session, company_ids: Iterable[int]) -> None:
     """Drop the search terms of companies about to be deleted (the terms hold no foreign
-    key to cascade by)."""
-    ids = sorted(set(company_ids))
+    key to cascade by): the rows their search texts list, then the texts."""
+    held = held_texts(session, company_ids)
     conn = session.connection()
-    for start in range(0, len(ids), 500):
-        conn.execute(delete(CompanySearchTerm).where(
-            CompanySearchTerm.company_id.in_(ids[start:start + 500])))
+    _drop_terms(conn, [(term, cid) for cid, text in held.items() for term in split_terms(text)])
+    _drop_texts(conn, sorted(held))
 
 
 def reindex(session: Session, company_ids: Iterable[int]) -> None:
-    """Rebuild the search terms of these companies from their names, aliases and phones."""
+    """Rebuild the search terms of these companies from their names, aliases and phones
+    (only the rows that change are written)."""
     ids = sorted(set(company_ids))
     if not ids:
         return
@@ -301,12 +343,19 @@ def reindex(session: Session, company_ids: Iterable[int]) -> None:
                 .where(Contact.company_id.in_(chunk))):
             numbers[cid] += [mobile, landline]
         existing = set(conn.execute(select(Company.id).where(Company.id.in_(chunk))).scalars())
-        conn.execute(delete(CompanySearchTerm).where(CompanySearchTerm.company_id.in_(chunk)))
-        rows = [{"company_id": cid, "term": term}
-                for cid in chunk if cid in existing
-                for term in sorted(company_terms(texts[cid], numbers[cid]))]
+        held = {cid: split_terms(text) for cid, text in held_texts(session, chunk).items()}
+        wanted = {cid: company_terms(texts[cid], numbers[cid]) for cid in chunk if cid in existing}
+        _drop_terms(conn, [(term, cid) for cid, terms in held.items()
+                           for term in terms - wanted.get(cid, set())])
+        rows = [{"company_id": cid, "term": term} for cid, terms in wanted.items()
+                for term in sorted(terms - held.get(cid, set()))]
         if rows:
             conn.execute(insert(CompanySearchTerm), rows)
+        _drop_texts(conn, sorted(held))
+        text_rows = [{"company_id": cid, "terms": joined_terms(terms)}
+                     for cid, terms in wanted.items() if terms]
+        if text_rows:
+            conn.execute(insert(CompanySearchText), text_rows)
 
 
 _NAME_FIELDS = {"name_zh", "name_en"}

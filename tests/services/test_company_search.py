@@ -125,10 +125,19 @@ def test_a_term_another_term_starts_with_is_not_stored_yet_still_finds(session, 
         assert _names(_find(session, boss, query)) == ["青岛海尔股份有限公司"], query
 
 
-def test_terms_added_to_a_company_skip_what_a_longer_held_term_covers(session):
-    from crm.services.ingest import _terms_batch
-    held = search.company_terms(["Qingdao Haier Co., Ltd."], [])
-    batch = _terms_batch("sqlite", "company_search_terms",
-                         [(7, ["Qingdao Haier", "Haier Smart Home"], [], None, held)])
-    added = {term for term, _cid in batch.data}
-    assert added == {"haiersmarthome", "smart", "home"}
+def test_terms_added_to_a_company_skip_what_a_longer_held_term_covers():
+    from crm.services.ingest import _search_writes
+    held = search.joined_terms(search.company_terms(["Qingdao Haier Co., Ltd."], []))
+    written: dict[int, str] = {}
+    writes = _search_writes("sqlite", "company_search_terms",
+                            [(7, ["Qingdao Haier", "Haier Smart Home"], [], held)], written)
+    assert {term for term, _cid in writes.terms.data} == {"haiersmarthome", "smart", "home"}
+    # The company's text is replaced by one holding the old terms and the new.
+    assert writes.replaced == [7]
+    assert search.split_terms(written[7]) == (search.split_terms(held)
+                                              | {"haiersmarthome", "smart", "home"})
+    assert writes.texts.data == [(7, written[7])]
+    # A later chunk adding nothing new leaves the text alone.
+    again = _search_writes("sqlite", "company_search_terms", [(7, ["Haier"], [], held)],
+                           written)
+    assert again.terms.data == [] and again.replaced == [] and again.texts.data == []

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from crm import migrate
 from crm.db import make_engine
-from crm.models import Company, CompanyMatchProfile, CompanySearchTerm
-from crm.services import ingest
+from crm.models import Company, CompanyMatchProfile, CompanySearchTerm, CompanySearchText
+from crm.services import ingest, search
 from tests import factories
 from tests.conftest import _drop_postgres_database, _fresh_postgres_database
 from tests.services.test_ingest import row, source
@@ -81,6 +81,14 @@ def run(session: Session, writers: set[str]) -> tuple[list, dict]:
         select(CompanyMatchProfile.company_id, CompanyMatchProfile.data))}
     profiles["search terms"] = sorted((name[cid], term) for term, cid in session.execute(
         select(CompanySearchTerm.term, CompanySearchTerm.company_id)))
+    # Each company's search text lists exactly its term rows (companies linked in
+    # several chunks had theirs replaced each time).
+    texts = {cid: search.split_terms(text) for cid, text in session.execute(
+        select(CompanySearchText.company_id, CompanySearchText.terms))}
+    rows: dict[int, set[str]] = {}
+    for term, cid in session.execute(select(CompanySearchTerm.term, CompanySearchTerm.company_id)):
+        rows.setdefault(cid, set()).add(term)
+    assert texts == rows
     return outcomes, profiles
 
 
