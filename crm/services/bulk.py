@@ -29,7 +29,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterator
 
-from sqlalchemy import JSON, ColumnElement, Table, any_, bindparam, text
+from sqlalchemy import JSON, ColumnElement, DateTime, Numeric, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -186,7 +186,7 @@ _ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r",
 
 def _json_or_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _JSON.encode(value)
     return str(value)
 
 
@@ -295,28 +295,44 @@ def _insert_sql(conn, table: str, columns: Sequence[str], *, rows: int = 1) -> s
 
 
 def _converter(dialect: str, table: Table, columns: Sequence[str]):
-    """A function turning one row's values into what the driver takes for these columns."""
+    """A function turning one row's values into what the driver takes for these columns.
+
+    Only the columns whose type needs it are touched (JSON; on SQLite times and Decimals):
+    an import converts millions of values.
+    """
+    types = [table.c[name].type for name in columns]
+    json_at = [i for i, type_ in enumerate(types) if isinstance(type_, JSON)]
     sqlite = dialect == "sqlite"
-    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    stamp_at = [i for i, type_ in enumerate(types) if sqlite and _is_datetime(type_)]
+    decimal_at = [i for i, type_ in enumerate(types) if sqlite and isinstance(type_, Numeric)]
     stamps: dict[datetime, str] = {}  # most rows of a batch carry the same time
 
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            text_ = stamps.get(value)
-            if text_ is None:
-                text_ = stamps[value] = value.astimezone(timezone.utc).strftime(
-                    "%Y-%m-%d %H:%M:%S.%f")
-            return text_
-        if isinstance(value, Decimal):
-            return str(value)
-        return value
+    def stamp(value: Any) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        text_ = stamps.get(value)
+        if text_ is None:
+            text_ = stamps[value] = value.astimezone(timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S.%f")
+        return text_
 
     def convert(values: list[Any]) -> tuple:
         for i in json_at:
             if values[i] is not None:
-                values[i] = json.dumps(values[i], ensure_ascii=False, default=str)
-        if sqlite:
-            return tuple(plain(v) for v in values)
+                values[i] = _JSON.encode(values[i])
+        for i in stamp_at:
+            values[i] = stamp(values[i])
+        for i in decimal_at:
+            if isinstance(values[i], Decimal):
+                values[i] = str(values[i])
         return tuple(values)
 
     return convert
+
+
+def _is_datetime(type_: Any) -> bool:
+    return isinstance(type_, DateTime) or isinstance(getattr(type_, "impl", None), DateTime)
+
+
+# One encoder for every value (json.dumps with options builds a new one each call).
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
