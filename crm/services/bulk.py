@@ -29,12 +29,13 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Iterator
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Numeric, Table, any_, bindparam, text
+from sqlalchemy import (JSON, ColumnElement, DateTime, Numeric, String, Table, any_, bindparam,
+                        func, select, text)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 PG_CHUNK = 10_000  # keys in one array parameter
-SQLITE_CHUNK = 500  # placeholders in one IN list (SQLite allows 32,766 in all)
+SQLITE_CHUNK = 10_000  # values in one JSON list for json_each
 SQLITE_MAX_VARIABLES = 30_000  # parameters of one multi-row INSERT
 
 
@@ -47,9 +48,19 @@ def chunks(bind, values: Iterable[Any]) -> Iterable[list[Any]]:
 
 
 def one_of(bind, column, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN values`, as one array parameter on PostgreSQL."""
+    """`column IN values` as one parameter: an array on PostgreSQL, a JSON list read by
+    json_each on SQLite (numbers and text; other values as an IN list).
+
+    One parameter keeps the statement's text the same whatever the number of values, so
+    neither SQLAlchemy nor the driver compiles it again for each chunk.
+    """
+    values = list(values)
     if _dialect(bind) == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    if all(v.__class__ is int or v.__class__ is str for v in values):
+        each = func.json_each(bindparam(None, json.dumps(values, ensure_ascii=False),
+                                        type_=String)).table_valued("value")
+        return column.in_(select(each.c.value))
     return column.in_(values)
 
 
