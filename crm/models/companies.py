@@ -198,7 +198,7 @@ class CompanySearchText(Base):
 
     # No foreign key, as for the terms: derived, kept by crm.services.search.
     company_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    # Every term preceded by a line break (crm.services.search.joined_terms).
+    # Every term preceded by a space (crm.services.search.joined_terms).
     terms: Mapped[str] = mapped_column(Text)
 
 

@@ -28,7 +28,7 @@ from crm.services import bulk, names, phones
 MAX_TERM = 40
 MAX_SUFFIXES = 30
 # A company's terms in one text (CompanySearchText), each after this.
-TERM_SEPARATOR = "\n"
+TERM_SEPARATOR = " "
 
 
 def _suffixes(text: str) -> Iterable[str]:
@@ -273,8 +273,8 @@ def plan(session: Session, query: str) -> Match | None:
 
 
 def joined_terms(terms: Iterable[str]) -> str:
-    """A company's search text: each term after a line break (a term holds no whitespace:
-    names are folded and split into words, numbers are digits)."""
+    """A company's search text: each term after a space (a term holds no whitespace: names
+    are folded and split into words, numbers are digits)."""
     return "".join(TERM_SEPARATOR + term for term in sorted(terms))
 
 

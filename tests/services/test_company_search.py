@@ -141,3 +141,11 @@ def test_terms_added_to_a_company_skip_what_a_longer_held_term_covers():
     again = _search_writes("sqlite", "company_search_terms", [(7, ["Haier"], [], held)],
                            written)
     assert again.terms.data == [] and again.replaced == [] and again.texts.data == []
+
+
+@pytest.mark.parametrize("name", ["上海 恒泰\u3000精密\u00a0机械有限公司", "Foo\u00a0Bar\tBaz Co., Ltd.",
+                                  "恒泰 (苏州) 电子", "株式会社\u3000東京", "x\u2003y Ltd", "\u3000上海"])
+def test_terms_hold_no_whitespace_so_a_search_text_splits_back_into_them(name):
+    terms = search.company_terms([name], ["+862158881234"])
+    assert terms and not any(ch.isspace() for term in terms for ch in term)
+    assert search.split_terms(search.joined_terms(terms)) == terms

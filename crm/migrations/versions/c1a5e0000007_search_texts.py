@@ -31,12 +31,12 @@ def upgrade() -> None:
         sa.Column("terms", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("company_id", name=op.f("pk_company_search_texts")),
     )
-    # Each term after a line break (crm.services.search.joined_terms); the order of the
+    # Each term after a space (crm.services.search.joined_terms); the order of the
     # terms in the text does not matter.
     if op.get_bind().dialect.name == "postgresql":
-        aggregate = "E'\\n' || string_agg(term, E'\\n')"
+        aggregate = "' ' || string_agg(term, ' ')"
     else:
-        aggregate = "char(10) || group_concat(term, char(10))"
+        aggregate = "' ' || group_concat(term, ' ')"
     op.execute(sa.text(f"INSERT INTO {TEXTS} (company_id, terms) "
                        f"SELECT company_id, {aggregate} FROM {TERMS} GROUP BY company_id"))
     op.drop_index(INDEX, table_name=TERMS)
