@@ -44,10 +44,14 @@ def name_terms(name: str | None) -> set[str]:
     if names.has_cjk(name):
         core = names.strip_zh_legal_form(name)
         terms.update(_suffixes(core))
-        syllables = names.pinyin(core)
-        for i in range(min(len(syllables), MAX_SUFFIXES)):
-            terms.add("".join(syllables[i:])[:MAX_TERM])
-            terms.add("".join(s[0] for s in syllables[i:] if s)[:MAX_TERM])
+        syllables = [s for s in names.pinyin(core) if s]
+        # Every suffix in full pinyin and in initials, cut from the whole strings.
+        full, initials = "".join(syllables), "".join(s[0] for s in syllables)
+        start = 0
+        for i, syllable in enumerate(syllables[:MAX_SUFFIXES]):
+            terms.add(full[start:start + MAX_TERM])
+            terms.add(initials[i:i + MAX_TERM])
+            start += len(syllable)
     else:
         tokens = names.words(name)
         terms.update(t[:MAX_TERM] for t in tokens)
