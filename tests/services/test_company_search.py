@@ -91,7 +91,8 @@ def test_page_of_ids_keeps_the_given_order_and_counts_all(session):
 
 
 def test_a_deleted_company_leaves_no_search_terms_nor_match_keys(session):
-    from crm.models import CompanyMatchKey, CompanyMatchProfile, CompanySearchTerm
+    from crm.models import (CompanyMatchKey, CompanyMatchProfile, CompanySearchTerm,
+                            CompanySearchText)
     doomed = factories.company(session, "上海恒泰精密机械有限公司", phones=["021-58881234"])
     kept = factories.company(session, "苏州恒泰电子有限公司")
     terms_of = lambda c: session.scalars(select(CompanySearchTerm.term).where(  # noqa: E731
@@ -102,7 +103,9 @@ def test_a_deleted_company_leaves_no_search_terms_nor_match_keys(session):
     session.flush()
     assert session.scalars(select(CompanySearchTerm.term).where(
         CompanySearchTerm.company_id == doomed_id)).all() == []
+    assert session.get(CompanySearchText, doomed_id) is None
     assert "恒泰电子" in terms_of(kept)
+    assert search.split_terms(session.get(CompanySearchText, kept.id).terms) == set(terms_of(kept))
     # The match keys and profile are derived too, with no foreign key to cascade by.
     for table in (CompanyMatchKey, CompanyMatchProfile):
         assert session.scalar(select(func.count()).select_from(table).where(

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from crm.models import (
     AuditEntry, Company, CompanyAlias, CompanyEmail, CompanyKindLink, CompanyMatchKey,
     CompanyMatchProfile,
-    CompanyPhone, CompanySearchTerm, Contact, ImportBatch, ImportRowResult, Participation,
+    CompanyPhone, CompanySearchTerm, CompanySearchText, Contact, ImportBatch, ImportRowResult,
+    Participation,
     ReviewItem,
 )
 from crm.services import ingest, search
@@ -20,7 +21,7 @@ from tests import factories
 
 BUSINESS_TABLES = (Company, CompanyAlias, CompanyPhone, CompanyEmail, Contact, Participation,
                    CompanyKindLink, ReviewItem, CompanyMatchKey, CompanyMatchProfile,
-                   CompanySearchTerm)
+                   CompanySearchTerm, CompanySearchText)
 
 
 def row(n: int, name_zh: str | None = None, **fields) -> SimpleNamespace:
