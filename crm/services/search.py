@@ -68,11 +68,16 @@ def phone_terms(e164: str | None) -> set[str]:
         return set()
     national = phones.Phone(e164, e164, None, "").national_digits or ""
     terms = {national, e164.lstrip("+")}
-    if e164.startswith("+86") and not national.startswith("1"):
+    if e164.startswith("+86") and not _cn_mobile(national):
         terms.add("0" + national)
-        for area_len in (2, 3):
-            terms.add(national[area_len:])  # the local number without area code
+        # The local number without its area code: two digits for 010 (Beijing) and
+        # 020–029, three for every other.
+        terms.add(national[2:] if national[:1] in ("1", "2") else national[3:])
     return {t for t in terms if len(t) >= 5}
+
+
+def _cn_mobile(national: str) -> bool:
+    return len(national) == 11 and national.startswith("1")
 
 
 def company_terms(names_: Iterable[str | None], phones_: Iterable[str | None]) -> set[str]:

@@ -152,3 +152,14 @@ def test_terms_hold_no_whitespace_so_a_search_text_splits_back_into_them(name):
     terms = search.company_terms([name], ["+862158881234"])
     assert terms and not any(ch.isspace() for term in terms for ch in term)
     assert search.split_terms(search.joined_terms(terms)) == terms
+
+
+@pytest.mark.parametrize("typed", ["010-65881234", "01065881234", "65881234", "+861065881234",
+                                   "0106588"])
+def test_a_beijing_landline_is_found_as_people_type_it(session, make_user, typed):
+    # 010's numbers start with 1 like mobiles; they are landlines all the same.
+    factories.company(session, "北京京城机械有限公司", phones=["010-65881234"])
+    factories.company(session, "兰州湖宝建材有限公司", phones=["0931-3671575"])
+    boss = make_user("general_manager")
+    assert _names(_find(session, boss, typed)) == ["北京京城机械有限公司"]
+    assert _names(_find(session, boss, "3671575")) == ["兰州湖宝建材有限公司"]
