@@ -77,7 +77,7 @@ from crm.services.matching import KeyIndex, MatchSettings, Profile
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000
-SQLITE_CACHE_KIB = 150_000  # page cache for a large import on SQLite (see _big_cache)
+SQLITE_CACHE_KIB = 300_000  # page cache for a large import on SQLite (see _big_cache)
 MAX_NAME = 300
 
 # SQLite: the search terms and match keys, written in random key order into large
@@ -176,9 +176,10 @@ class IngestReport:
 
 # --- rows as the importer hands them, made plain ----------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Record:
-    """One input row, cleaned: what to match it by and what to write."""
+    """One input row, cleaned: what to match it by and what to write (a large import holds
+    a hundred thousand: slots, and what is written is let go once it is, `written`)."""
 
     row: int
     sheet: str | None
@@ -206,6 +207,12 @@ class Record:
     @property
     def display_name(self) -> str | None:
         return self.name_zh or self.name_en
+
+    def written(self) -> None:
+        """Let go of what only writing the row needed; keep what the report and matching
+        later rows need (row, names, profile, errors)."""
+        self.phones, self.emails, self.contact, self.booth = [], [], None, None
+        self.address = self.website = None
 
 
 def _text(value: Any, limit: int | None = None) -> str | None:
@@ -475,7 +482,7 @@ def ingest_records(session: Session, records: list[Record], *, source: Source,
                        progress=progress).run(dry_run=dry_run)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Decision:
     rec: Record
     action: str
@@ -680,6 +687,7 @@ class _Ingest:
                     chunk_decisions = self._resolve_timed(chunk)
                     with self._timed("prepare"):
                         prepared = self._prepare(chunk_decisions)
+                    _written(chunk_decisions)
                     if in_flight is not None:
                         with self._timed("write_wait"):
                             in_flight.result()  # a failed write stops the run here
@@ -910,7 +918,9 @@ class _Ingest:
 
     def _write(self, decisions: list[_Decision]) -> None:
         """Write one chunk: work out every row in Python (`_prepare`), then send them."""
-        self._send(self._prepare(decisions))
+        prepared = self._prepare(decisions)
+        _written(decisions)
+        self._send(prepared)
 
     def _prepare(self, decisions: list[_Decision]) -> _ChunkWrites:
         """Everything a chunk writes, as rows: the part of writing that is Python's.
@@ -1331,6 +1341,14 @@ def _terms_rows(dialect: str, table: str, found: list[tuple[int, set[str]]]) -> 
             return batch
     rows = sorted((term, cid) for cid, terms in found for term in terms)
     return bulk.plain_batch(dialect, table, columns, rows)
+
+
+def _written(decisions: list[_Decision]) -> None:
+    """A prepared chunk's rows are in its writes: let go of what nothing reads again (the
+    evidence of a link or a new company; a review's went into its review item)."""
+    for d in decisions:
+        d.rec.written()
+        d.evidence = None
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:

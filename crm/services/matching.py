@@ -643,7 +643,7 @@ NAME_KINDS = ("cp", "tp", "tn", "ta")
 BROAD_NAME_KINDS = ("tp", "ta")
 
 
-@dataclass
+@dataclass(slots=True)
 class Profile:
     """What a record (an input row or a stored company) offers to be matched by."""
 
