@@ -253,11 +253,16 @@ class Staged:
     writes go on beside the matching, so it does not hold them back.) Send rows with
     `send(conn, batch)` to a Batch for `holding`; start and finish run in the batch's
     own transaction.
+
+    `listed` names a column held as a JSON list (SQLite's json_each reads it): one held row
+    then stands for one row per element — a company's thirty search terms are one row to
+    send, not thirty.
     """
 
     table: str
     columns: tuple[str, ...]
     order: tuple[str, ...]
+    listed: str | None = None
 
     @property
     def holding(self) -> str:
@@ -272,8 +277,13 @@ class Staged:
     def finish(self, conn) -> None:
         """Move the held rows into the table, in key order, and drop the holding table."""
         order = ", ".join(f'"{c}"' for c in self.order)
+        held = f'"{self.holding}"'
+        if self.listed is not None:
+            values = ", ".join(f'each.value AS "{c}"' if c == self.listed else f'held."{c}"'
+                               for c in self.columns)
+            held = f'(SELECT {values} FROM {held} AS held, json_each(held."{self.listed}") AS each)'
         conn.exec_driver_sql(f'INSERT INTO "{self.table}" ({self._columns}) SELECT '
-                             f'{self._columns} FROM "{self.holding}" ORDER BY {order}')
+                             f'{self._columns} FROM {held} ORDER BY {order}')
         conn.exec_driver_sql(f'DROP TABLE "{self.holding}"')
 
     @property

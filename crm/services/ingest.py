@@ -29,6 +29,7 @@ exhibition is ever left half-written. Progress goes to `progress(rows_done, rows
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
@@ -83,7 +84,7 @@ MAX_NAME = 300
 # SQLite: the search terms and match keys, written in random key order into large
 # indexes, are held back and inserted in key order at the end of the batch (bulk.Staged).
 SEARCH_TERMS = bulk.Staged(CompanySearchTerm.__tablename__, ("term", "company_id"),
-                           ("term", "company_id"))
+                           ("term", "company_id"), listed="term")
 MATCH_KEYS = bulk.Staged(CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
                          ("kind", "key", "company_id"))
 
@@ -1168,7 +1169,7 @@ class _Ingest:
                  for cid in touched]
         table = SEARCH_TERMS.holding if self.staged else CompanySearchTerm.__tablename__
         return self._terms_pool().submit(_search_writes, dialect, table, items,
-                                         self.search_texts)
+                                         self.search_texts, listed=bool(self.staged))
 
     def _terms_pool(self):
         """The thread the search terms are computed in (beside preparing the next chunk)."""
@@ -1295,13 +1296,14 @@ _TABLES = {"aliases": CompanyAlias.__table__, "phones": CompanyPhone.__table__,
 
 
 def _search_writes(dialect: str, table: str, items: list[tuple],
-                   written: dict[int, str]) -> _SearchWrites:
+                   written: dict[int, str], *, listed: bool = False) -> _SearchWrites:
     """A chunk's new search-term rows (in key order) and search texts, encoded for the
     driver.
 
     Each item is (company id, its new names, its new numbers, the search text it held
     before the batch or None); `written` holds the text the batch wrote for a company, and
-    is brought up to date.
+    is brought up to date. `listed`: one row a company, its new terms as a JSON list (for
+    SEARCH_TERMS, held back).
     """
     found, texts, replaced = [], [], []
     for cid, names_, numbers, held in items:
@@ -1324,7 +1326,12 @@ def _search_writes(dialect: str, table: str, items: list[tuple],
         texts.append((cid, text))
     text_batch = bulk.plain_batch(dialect, CompanySearchText.__tablename__,
                                   ("company_id", "terms"), texts)
-    return _SearchWrites(_terms_rows(dialect, table, found), text_batch, replaced)
+    if listed:
+        lists = [(json.dumps(sorted(terms), ensure_ascii=False), cid) for cid, terms in found]
+        terms_batch = bulk.plain_batch(dialect, table, ("term", "company_id"), lists)
+    else:
+        terms_batch = _terms_rows(dialect, table, found)
+    return _SearchWrites(terms_batch, text_batch, replaced)
 
 
 def _terms_rows(dialect: str, table: str, found: list[tuple[int, set[str]]]) -> bulk.Batch:

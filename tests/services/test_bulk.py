@@ -114,3 +114,22 @@ def test_collecting_rarely_holds_the_collector_back_and_puts_it_back_after_the_l
         assert gc.get_threshold() == bulk.BULK_GC_THRESHOLDS  # ...leaves the first's
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_staged_rows_held_as_lists_go_in_one_row_per_element(session):
+    import json
+
+    from crm.models import CompanySearchTerm
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        pytest.skip("lists are read with SQLite's json_each")
+    staged = bulk.Staged(CompanySearchTerm.__tablename__, ("term", "company_id"),
+                         ("term", "company_id"), listed="term")
+    staged.start(conn)
+    bulk.send(conn, bulk.plain_batch("sqlite", staged.holding, ("term", "company_id"),
+                                     [(json.dumps(["b-listed", "a-listed"]), 7),
+                                      (json.dumps(["恒泰-listed"]), 8)]))
+    staged.finish(conn)
+    held = session.execute(select(CompanySearchTerm.term, CompanySearchTerm.company_id).where(
+        CompanySearchTerm.term.like("%-listed"))).all()
+    assert sorted(held) == [("a-listed", 7), ("b-listed", 7), ("恒泰-listed", 8)]
