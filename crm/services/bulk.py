@@ -8,9 +8,9 @@ built here, `copy_text`), SQLite's multi-row INSERTs. Values are converted the w
 mapped column types would convert them (times in UTC, JSON as text, Decimal as text on
 SQLite), so what is read back through the ORM is the same.
 
-Reads of many rows by key (`chunks`, `one_of`) send PostgreSQL one array parameter
-(`= ANY(%s)`) instead of an IN list of hundreds of placeholders, which the driver would
-parse anew for every statement.
+Reads of many rows by key (`chunks`, `one_of`) send one parameter, an array on PostgreSQL
+(`= ANY(%s)`) and a JSON list read by `json_each` on SQLite, instead of an IN list of
+hundreds of placeholders, which would be compiled anew for every statement.
 
 Everything runs inside the caller's transaction; nothing here commits.
 """
