@@ -928,8 +928,8 @@ class _Ingest:
 
         Reads go through `self.reads` and see the database as it was before the batch;
         what the batch itself has written is known in memory (`self.existing`, the keys
-        and texts written, the review pairs), so a chunk can be prepared while the one
-        before it is still being sent.
+        and search texts written, the review pairs), so a chunk can be prepared while the
+        one before it is still being sent.
         """
         assert self.batch is not None
         w = _ChunkWrites()
@@ -953,7 +953,7 @@ class _Ingest:
             self.existing.companies[cid], self.existing.original[cid] = fields, dict(fields)
         self._load_existing({self.real_id.get(d.target, d.target) for d in decisions
                              if d.action == RowAction.LINKED.value})
-        texts: dict[int, list[str]] = defaultdict(list)
+        names_added: dict[int, list[str]] = defaultdict(list)
         numbers: dict[int, list[str | None]] = defaultdict(list)
         keys: dict[int, set[tuple[str, str]]] = defaultdict(set)
         fresh: dict[int, int] = defaultdict(int)  # profiles this chunk adds to a company
@@ -974,7 +974,7 @@ class _Ingest:
             candidate = self.real_id.get(d.candidate, d.candidate) if d.candidate else None
             label = self.source.label(rec.row, rec.sheet, self.show, rec.url)
             added = self._facts(cid, rec, label, batch_id, self.existing, facts, now,
-                                texts, numbers)
+                                names_added, numbers)
             filled = None
             if d.action == RowAction.LINKED.value:
                 filled = self._fill_blanks(cid, rec, self.existing) or None
@@ -996,9 +996,9 @@ class _Ingest:
                                "after": {"batch": batch_id, "row": rec.row,
                                          "result": d.action, "source": label}})
         w.fills = self._fills()
-        linked = sorted((set(keys) | set(texts) | set(numbers)) - created)
+        linked = sorted((set(keys) | set(names_added) | set(numbers)) - created)
         have_keys, have_texts = self._held_keys_and_texts(linked)
-        w.terms = self._start_terms(texts, numbers, have_texts)
+        w.terms = self._start_terms(names_added, numbers, have_texts)
         dialect = self.s.get_bind().dialect.name
         if companies:
             w.companies.append(bulk.rows_batch(dialect, Company.__table__, companies))
@@ -1154,7 +1154,7 @@ class _Ingest:
             have_texts = search.held_texts(self.reads, stored)
         return have_keys, have_texts
 
-    def _start_terms(self, texts: dict[int, list[str]], numbers: dict[int, list[str | None]],
+    def _start_terms(self, names_added: dict[int, list[str]], numbers: dict[int, list[str | None]],
                      have_texts: dict[int, str]):
         """Compute the chunk's new search terms in a thread; return the Future of the rows.
 
@@ -1163,9 +1163,9 @@ class _Ingest:
         text it had before the batch, or the one the batch wrote for it), bring the index
         up to date.
         """
-        touched = sorted(set(texts) | set(numbers))
+        touched = sorted(set(names_added) | set(numbers))
         dialect = self.s.get_bind().dialect.name
-        items = [(cid, texts.get(cid, []), numbers.get(cid, []), have_texts.get(cid))
+        items = [(cid, names_added.get(cid, []), numbers.get(cid, []), have_texts.get(cid))
                  for cid in touched]
         table = SEARCH_TERMS.holding if self.staged else CompanySearchTerm.__tablename__
         return self._terms_pool().submit(_search_writes, dialect, table, items,
@@ -1206,14 +1206,14 @@ class _Ingest:
                 "created_at": now, "updated_at": now}
 
     def _facts(self, cid: int, rec: Record, label: str, batch_id: int, existing: _Existing,
-               facts: dict[str, list[dict[str, Any]]], now, texts: dict[int, list[str]],
+               facts: dict[str, list[dict[str, Any]]], now, names_added: dict[int, list[str]],
                numbers: dict[int, list[str | None]]) -> bool:
         """Add the row's facts the company does not hold yet; say whether any was new."""
         added = False
         for name in (rec.name_zh, rec.name_en):
             if name and (cid, name) not in existing.aliases:
                 existing.aliases.add((cid, name))
-                texts[cid].append(name)
+                names_added[cid].append(name)
                 facts["aliases"].append({"company_id": cid, "name": name,
                                          "script": "zh" if names.has_cjk(name) else "en",
                                          "source": label,
@@ -1305,7 +1305,7 @@ def _search_writes(dialect: str, table: str, items: list[tuple],
     is brought up to date. `listed`: one row a company, its new terms as a JSON list (for
     SEARCH_TERMS, held back).
     """
-    found, texts, replaced = [], [], []
+    found, text_rows, replaced = [], [], []
     for cid, names_, numbers, held in items:
         terms = search.company_terms(names_, numbers)
         known_text = written.get(cid, held)
@@ -1323,9 +1323,9 @@ def _search_writes(dialect: str, table: str, items: list[tuple],
             continue
         written[cid] = text
         found.append((cid, terms))
-        texts.append((cid, text))
+        text_rows.append((cid, text))
     text_batch = bulk.plain_batch(dialect, CompanySearchText.__tablename__,
-                                  ("company_id", "terms"), texts)
+                                  ("company_id", "terms"), text_rows)
     if listed:
         lists = [(json.dumps(sorted(terms), ensure_ascii=False), cid) for cid, terms in found]
         terms_batch = bulk.plain_batch(dialect, table, ("term", "company_id"), lists)
