@@ -1053,9 +1053,7 @@ class _Ingest:
             terms = w.terms.result()
         with self._timed("write_terms"):
             bulk.send(conn, terms.terms)
-            for chunk in bulk.chunks(conn, terms.replaced):
-                conn.execute(delete(CompanySearchText).where(
-                    bulk.one_of(conn, CompanySearchText.company_id, chunk)))
+            search.drop_texts(conn, terms.replaced)
             bulk.send(conn, terms.texts)
 
     def _key_table(self) -> str:

@@ -114,6 +114,24 @@ def test_a_deleted_company_leaves_no_search_terms_nor_match_keys(session):
             table.company_id == doomed_id)) == 0
 
 
+def test_forgetting_many_companies_drops_exactly_their_term_rows(session, monkeypatch):
+    """Terms are dropped chunk by chunk by (term, company) pairs: rows other companies hold
+    under the same terms stay."""
+    from crm.models import CompanySearchTerm
+    monkeypatch.setattr(search.bulk, "PG_CHUNK", 7)  # several chunks of pairs
+    doomed = [factories.company(session, f"恒泰{city}机械有限公司", phones=[f"021-5888{i:04d}"])
+              for i, city in enumerate(["上海", "苏州", "宁波"])]
+    kept = factories.company(session, "恒泰上海机械有限公司")
+    kept_terms = set(session.scalars(select(CompanySearchTerm.term).where(
+        CompanySearchTerm.company_id == kept.id)))
+    assert "恒泰" in kept_terms or any(t.startswith("恒泰") for t in kept_terms)
+    doomed_ids = [c.id for c in doomed]
+    search.forget(session, doomed_ids)
+    left = session.execute(select(CompanySearchTerm.company_id, CompanySearchTerm.term)).all()
+    assert {cid for cid, _ in left} == {kept.id}
+    assert {t for _, t in left} == kept_terms
+
+
 def test_a_term_another_term_starts_with_is_not_stored_yet_still_finds(session, make_user):
     from crm.models import CompanySearchTerm
     made = factories.company(session, "青岛海尔股份有限公司", name_en="Qingdao Haier Co., Ltd.")
