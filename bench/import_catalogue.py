@@ -352,8 +352,10 @@ def run_import(url: str, path: Path, outcomes: Path) -> dict[str, Any]:
             last[0] = now
 
     report = ingest.import_file(session, path, exhibition=show, progress=progress)
+    committing = time.perf_counter()
     session.commit()
     elapsed = time.perf_counter() - t0
+    report.timings["commit"] = round(time.perf_counter() - committing, 3)
     session.close()
     engine.dispose()
     with open(outcomes, "w", newline="", encoding="utf-8") as fh:

@@ -722,7 +722,8 @@ class _Ingest:
             return
         with self._timed("write_staged"):
             for staged in self.staged:
-                staged.finish(self.s.connection())
+                with self._timed(f"write_staged_{staged.table}"):
+                    staged.finish(self.s.connection())
 
     def _reader(self) -> Session | None:
         """A session on a second connection for resolving, or None to work in one.
