@@ -105,10 +105,33 @@ def without_prefixes(terms: set[str]) -> set[str]:
             if not after.startswith(term)}
 
 
+_PHONE_CHARS = frozenset("0123456789+-()（）.")
+_PHONE_DIGITS_MAX = 15  # E.164: no number has more digits
+
+
+def _with_phones_joined(parts: list[str]) -> list[str]:
+    """Join the words of a number typed in groups: "021 5888 1234", "138 1234 5678" and
+    "+86 21 5888-1234" are one number each (a number's digits are one term). Two whole
+    numbers in a row stay two words: together they are longer than any number."""
+    joined: list[str] = []
+    digits_in_last = 0
+    for part in parts:
+        digits = sum(ch.isdigit() for ch in part)
+        phoneish = digits > 0 and all(ch in _PHONE_CHARS for ch in part)
+        if (phoneish and joined and digits_in_last
+                and digits_in_last + digits <= _PHONE_DIGITS_MAX):
+            joined[-1] += part
+            digits_in_last += digits
+        else:
+            joined.append(part)
+            digits_in_last = digits if phoneish else 0
+    return joined
+
+
 def query_tokens(query: str) -> list[str]:
     """Split what the user typed into tokens matched by prefix."""
     tokens = []
-    for raw in query.split():
+    for raw in _with_phones_joined(query.split()):
         # Chinese tokens are cut like the indexed names (brackets and legal form dropped),
         # so typing a full name such as 上海恒泰机械有限公司 finds it.
         token = names.strip_zh_legal_form(raw) if names.has_cjk(raw) else names.fold(raw)

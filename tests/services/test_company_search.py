@@ -173,7 +173,8 @@ def test_terms_hold_no_whitespace_so_a_search_text_splits_back_into_them(name):
 
 
 @pytest.mark.parametrize("typed", ["010-65881234", "01065881234", "65881234", "+861065881234",
-                                   "0106588"])
+                                   "0106588", "010 6588 1234", "010-6588 1234", "+86 10 6588 1234",
+                                   "(010) 6588-1234", "6588 1234"])
 def test_a_beijing_landline_is_found_as_people_type_it(session, make_user, typed):
     # 010's numbers start with 1 like mobiles; they are landlines all the same.
     factories.company(session, "北京京城机械有限公司", phones=["010-65881234"])
@@ -181,3 +182,15 @@ def test_a_beijing_landline_is_found_as_people_type_it(session, make_user, typed
     boss = make_user("general_manager")
     assert _names(_find(session, boss, typed)) == ["北京京城机械有限公司"]
     assert _names(_find(session, boss, "3671575")) == ["兰州湖宝建材有限公司"]
+
+
+@pytest.mark.parametrize("typed, tokens", [
+    ("138 1234 5678", ["13812345678"]),
+    ("021 5888 1234", ["2158881234"]),
+    ("恒泰 021 5888", ["恒泰", "215888"]),
+    ("13812345678 13912345678", ["13812345678", "13912345678"]),  # two numbers
+    ("上海 2024", ["上海", "2024"]),
+    ("Hall 5 1A01", ["hall", "5", "1a01"]),  # a booth number is no phone
+])
+def test_a_number_typed_in_groups_is_one_token(typed, tokens):
+    assert search.query_tokens(typed) == tokens
