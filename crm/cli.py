@@ -40,8 +40,25 @@ def db_upgrade(revision: str) -> None:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(url, revision)
     click.echo(f"Database at {_redacted(url)} is at {revision}.")
+    _hint_compact(url)
     if revision == "head":
         _seed_reference_data()
+
+
+def _hint_compact(url: str) -> None:
+    """An SQLite file made before the larger pages: say how to convert it."""
+    from crm.db import SQLITE_PAGE_SIZE, make_engine
+
+    if not url.startswith("sqlite:///"):
+        return
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        page_size = conn.exec_driver_sql("PRAGMA page_size").scalar()
+    engine.dispose()
+    if page_size and page_size < SQLITE_PAGE_SIZE:
+        click.echo(f"The database file has {page_size}-byte pages; `crm db compact` (with the "
+                   f"CRM stopped) rewrites it with {SQLITE_PAGE_SIZE}-byte pages for faster "
+                   "large imports.")
 
 
 def _seed_reference_data() -> None:

@@ -29,9 +29,7 @@ def test_a_new_database_file_gets_the_large_pages(tmp_path):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-@sqlite_only
-def test_compact_converts_an_old_file_and_keeps_its_rows(tmp_path):
-    path = tmp_path / "old.sqlite3"
+def _old_file(path):
     with sqlite3.connect(path) as raw:  # made by an older version: 4 KiB pages, WAL
         raw.execute("PRAGMA page_size=4096")
         raw.execute("PRAGMA journal_mode=WAL")
@@ -39,6 +37,28 @@ def test_compact_converts_an_old_file_and_keeps_its_rows(tmp_path):
         raw.executemany("INSERT INTO notes (body) VALUES (?)", [(f"备注 {i}",) for i in range(500)])
         raw.execute("DELETE FROM notes WHERE id % 2 = 0")
     raw.close()
+
+
+@sqlite_only
+def test_upgrading_an_old_file_says_how_to_convert_it(tmp_path):
+    def upgrade(path):
+        env = {"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "test"}
+        result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    old, compacted = tmp_path / "old.sqlite3", tmp_path / "compacted.sqlite3"
+    _old_file(old)
+    _old_file(compacted)
+    assert _compact(f"sqlite:///{compacted}").exit_code == 0
+    assert "crm db compact" in upgrade(old)
+    assert "crm db compact" not in upgrade(compacted)
+
+
+@sqlite_only
+def test_compact_converts_an_old_file_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    _old_file(path)
     result = _compact(f"sqlite:///{path}")
     assert result.exit_code == 0, result.output
     assert f"4096 -> {SQLITE_PAGE_SIZE}" in result.output
