@@ -25,7 +25,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -35,16 +35,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _data  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text  # noqa: E402
 from sqlalchemy.schema import CreateIndex, CreateTable  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 import crm.models  # noqa: E402,F401
 from crm import create_app, migrate  # noqa: E402
 from crm.db import Base, make_engine  # noqa: E402
-from crm.models import (  # noqa: E402
-    Company, CompanySearchTerm, Contact, Department, Exhibition, Industry, Participation, User,
-)
+from crm.models import Department, Exhibition, Industry, User  # noqa: E402
 from crm.services import search  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"

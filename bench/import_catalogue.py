@@ -28,7 +28,6 @@ import resource
 import subprocess
 import sys
 import time
-import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any

@@ -64,9 +64,12 @@ def one_of(bind, column, values: Sequence[Any]) -> ColumnElement[bool]:
     return column.in_(values)
 
 
-# While a bulk job runs, the cyclic garbage collector's young generation is collected
-# once every this many allocations (CPython's default: 700), and no full collection runs.
-BULK_GC_THRESHOLDS = (100_000, 50, 1_000_000)
+# While a bulk job runs, the cyclic garbage collector looks at the young objects once every
+# million allocations (CPython's default: 700) and never at the older generations: what
+# survives one look is what the job holds (rows, profiles, names taken apart), and walking
+# it again finds nothing. Looking at the older generations too, every 50 looks at the young
+# one, cost 4–5 s of CPU in a 100,000-row import (bench/README.md).
+BULK_GC_THRESHOLDS = (1_000_000, 1_000_000, 1_000_000)
 _gc_lock = threading.Lock()
 _gc_holders = 0
 _gc_thresholds: tuple[int, int, int] | None = None
@@ -81,7 +84,8 @@ def collecting_rarely() -> Iterator[None]:
     time the survivors grew by a quarter: on a catalogue of 100,000 rows a dozen walks, a
     third of the import's time, to find almost no garbage. What exists when the job starts
     is frozen (not walked again) and collections run far less often until it ends. Reference
-    counting frees almost everything as usual; cycles are still collected, less often.
+    counting frees almost everything as usual; a cycle is collected while its objects are
+    young, or after the job.
     Process-wide, so held by a count: the last job to end puts the settings back.
     """
     global _gc_holders, _gc_thresholds
