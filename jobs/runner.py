@@ -133,6 +133,19 @@ def run_job(factory: sessionmaker[Session], name: str, *, scheduled_for: datetim
     Never raises for a failing job: the error is in the record. A job not in
     job_definitions is a failed run too.
     """
+    started = start_run(factory, name, scheduled_for=scheduled_for, triggered_by=triggered_by,
+                        user_id=user_id)
+    if started is None:
+        return None
+    return carry_out(factory, *started, config=config)
+
+
+def start_run(factory: sessionmaker[Session], name: str, *,
+              scheduled_for: datetime | None = None,
+              triggered_by: str = JobTrigger.SCHEDULER.value,
+              user_id: int | None = None) -> tuple[JobRun, JobDefinition | None] | None:
+    """Record that job `name` is running (None: this fire already ran); `carry_out` then
+    runs it — in another thread, for a run started from a web page."""
     started = utcnow()
     scheduled_for = scheduled_for or started
     # Each transaction starts with its write where it writes: on SQLite (WAL) a transaction
@@ -148,10 +161,17 @@ def run_job(factory: sessionmaker[Session], name: str, *, scheduled_for: datetim
                          user_id=user_id, worker=worker_id())
             s.add(run)
             s.flush()
+            s.expunge(run)
     except IntegrityError:
         log.info("job %s due at %s has already run; skipped", name, scheduled_for.isoformat())
         return None
+    return run, definition
 
+
+def carry_out(factory: sessionmaker[Session], run: JobRun, definition: JobDefinition | None,
+              *, config: Mapping[str, Any] | None = None) -> JobRun:
+    """Run a started job and record its end: status, result or error. Never raises."""
+    name, started, scheduled_for = run.job_name, run.started_at, run.scheduled_for
     status, result, error = JobRunStatus.SUCCEEDED.value, None, None
     try:
         if definition is None:
@@ -160,7 +180,7 @@ def run_job(factory: sessionmaker[Session], name: str, *, scheduled_for: datetim
         context = {"now": started, "today": workdays.local_date(scheduled_for),
                    "scheduled_for": scheduled_for, "config": dict(config or {}),
                    "database_url": (config or {}).get("DATABASE_URL")}
-        with audit.acting_as(user_id), session_scope(factory) as s:
+        with audit.acting_as(run.user_id), session_scope(factory) as s:
             value = call(func, s, context, definition.kwargs)
         result = summarize(value, definition.result_key)
     except Exception as exc:  # noqa: BLE001 - a failed job is recorded, the caller goes on

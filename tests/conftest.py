@@ -82,7 +82,10 @@ def _app(connection, db_url, **extra):
               "LOGIN_MAX_FAILURES": 3, "LOGIN_LOCK_MINUTES": 15,
               # Tests assert the English msgids; tests/web/test_i18n.py covers the
               # Chinese default (zh_CN) with its own app.
-              "BABEL_DEFAULT_LOCALE": "en"}
+              "BABEL_DEFAULT_LOCALE": "en",
+              # The app shares the test's one connection: a job started from a page runs
+              # in the request (tests/web/test_jobs_admin.py covers the background run).
+              "JOBS_RUN_INLINE": True}
     config.update(extra)
     return create_app(config)
 

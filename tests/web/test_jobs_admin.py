@@ -2,8 +2,13 @@
 and the notification bell and list."""
 from __future__ import annotations
 
+import os
+import time
+
+import pytest
 from sqlalchemy import select
 
+from crm import create_app, migrate
 from crm.models import JobDefinition, JobRun
 from crm.services import jobs as job_service
 from crm.services import notifications
@@ -90,3 +95,58 @@ def test_bell_counts_unread_and_opening_marks_read(session, make_user, login, cl
     session.refresh(note)
     assert note.read_at is not None
     assert 'class="badge"' not in client.get("/notifications/").get_data(as_text=True)
+
+
+@pytest.fixture()
+def own_database(tmp_path):
+    """A database of the app's own (no shared test connection), so a job can run in a
+    thread of its own as in production."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured and not configured.startswith("sqlite"):
+        from crm.config import database_url
+        from tests.conftest import _drop_postgres_database, _fresh_postgres_database
+        url = _fresh_postgres_database(database_url({"DATABASE_URL": configured}))
+        migrate.upgrade(url)
+        yield url
+        _drop_postgres_database(url)
+        return
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    migrate.upgrade(url)
+    yield url
+
+
+def test_run_now_goes_on_in_the_background_and_its_page_follows_it(own_database, tmp_path):
+    from tests import factories
+    app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": own_database,
+                      "WTF_CSRF_ENABLED": False, "BABEL_DEFAULT_LOCALE": "en"})
+    flag = tmp_path / "go"
+    factory = app.extensions["db_sessions"]
+    with factory() as s:
+        admin = factories.user(s, "admin")
+        s.add(JobDefinition(name="waits", callable="tests.jobs.sample.until_flag",
+                            cron="0 3 * * *", kwargs={"flag": str(flag)}))
+        s.commit()
+        username = admin.username
+    client = app.test_client()
+    assert client.post("/login", data={"username": username,
+                                       "password": factories.PASSWORD}).status_code == 302
+    response = client.post("/admin/jobs/waits/run")
+    assert response.status_code == 302  # the request returns while the job runs
+    page = client.get(response.location).get_data(as_text=True)
+    assert "running" in page and 'hx-trigger="every 2s"' in page
+    flag.touch()
+    deadline = time.monotonic() + 20
+    while True:
+        fragment = client.get(response.location, headers={"HX-Request": "true"})
+        text = fragment.get_data(as_text=True)
+        if "succeeded" in text or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert "succeeded" in text and "hx-trigger" not in text
+    assert "<html" not in text  # the fragment the page swaps in
+    with factory() as s:
+        run = s.scalars(select(JobRun).where(JobRun.job_name == "waits")).one()
+        assert (run.status, run.triggered_by, run.result) == ("succeeded", "manual",
+                                                              {"waited": True})
+        assert run.finished_at is not None
+    app.extensions["db_sessions"].kw["bind"].dispose()

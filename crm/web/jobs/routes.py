@@ -1,6 +1,8 @@
 """The job pages: each job with its schedule, next fire and last run; the run history."""
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -66,6 +68,8 @@ def edit(name: str):
 @bp.post("/<path:name>/run")
 @permission_required("jobs.manage")
 def run_now(name: str):
+    """Start the job and show its run: it goes on in the background (a job may take
+    minutes), and the run page follows it until it ends."""
     from jobs import runner
 
     if not RunNowForm().validate_on_submit():
@@ -75,14 +79,20 @@ def run_now(name: str):
     job_service.get_definition(s, name)
     user_id = current_user.id
     s.close()  # the runner records the run in transactions of its own
-    run = runner.run_job(current_app.extensions["db_sessions"], name,
-                         triggered_by=JobTrigger.MANUAL.value, user_id=user_id,
-                         config=current_app.config)
-    if run is not None and run.status == JobRunStatus.SUCCEEDED.value:
-        flash(_("Job %(name)s ran.", name=name), "success")
+    factory = current_app.extensions["db_sessions"]
+    started = runner.start_run(factory, name, triggered_by=JobTrigger.MANUAL.value,
+                               user_id=user_id)
+    if started is None:  # the same instant's run exists already: a double submit
+        return redirect(url_for("jobs.index", job=name))
+    run, definition = started
+    config = dict(current_app.config)
+    if current_app.config.get("JOBS_RUN_INLINE"):
+        runner.carry_out(factory, run, definition, config=config)
     else:
-        flash(_("Job %(name)s failed; see the run.", name=name), "error")
-    return redirect(url_for("jobs.run", run_id=run.id) if run else url_for("jobs.index"))
+        threading.Thread(target=runner.carry_out, args=(factory, run, definition),
+                         kwargs={"config": config}, daemon=True, name=f"job-{name}").start()
+    flash(_("Job %(name)s started.", name=name), "success")
+    return redirect(url_for("jobs.run", run_id=run.id))
 
 
 @bp.get("/runs/<int:run_id>")
@@ -91,4 +101,5 @@ def run(run_id: int):
     job_run = database.session().get(JobRun, run_id)
     if job_run is None:
         raise NotFound(N_("No such job run."))
-    return render_template("jobs/run.html", run=job_run, status_labels=STATUS_LABELS)
+    template = "jobs/_run.html" if request.headers.get("HX-Request") else "jobs/run.html"
+    return render_template(template, run=job_run, status_labels=STATUS_LABELS)
