@@ -322,9 +322,6 @@ ZH: dict[str, str] = {
     "Revert this import": "撤销本次导入",
     "Revert this import? Everything it added will be removed.":
         "确定撤销本次导入吗？本次导入添加的所有内容都将被删除。",
-    "Import reverted: %(removed)s companies removed, %(kept)s kept, %(facts)s facts removed.":
-        "导入已撤销：删除公司 %(removed)s 家，保留 %(kept)s 家，删除信息 %(facts)s 条。",
-    "Reverted %(when)s": "已于 %(when)s 撤销",
     "Linked to %(name)s": "已关联到 %(name)s",
     "Needs review against %(name)s (score %(score)s)": "需与 %(name)s 比对审核（得分 %(score)s）",
 
@@ -565,7 +562,6 @@ ZH: dict[str, str] = {
     "This mailing is someone else's.": "该寄发资料任务属于其他人。",
     "This mailing is not open.": "该寄发资料任务不是待处理状态。",
     "Pick post, courier, e-mail or WeChat.": "请选择邮寄、快递、邮件或微信。",
-    "At most 60 characters.": "最多 60 个字符。",
 
     # --- Leads, assignment rules, attribution -------------------------------------------
     "No such lead.": "线索不存在。",
@@ -1153,7 +1149,6 @@ ZH: dict[str, str] = {
     "Nothing to send.": "没有待寄资料。",
     "Only a planned visit can be handed to a colleague.": "只有计划中的面洽才能交给同事。",
     "Only the visit's executor or a supervisor may do this.": "只有该面洽的业务员或主管可以这样做。",
-    "Open design requests": "未完成的设计需求",
     "Other file": "其他文件",
     "Other files": "其他文件",
     "People": "人员",
@@ -1214,7 +1209,6 @@ ZH: dict[str, str] = {
     "Why": "原因",
     "Write the visit report": "填写面洽客户报告",
     "by %(day)s": "%(day)s 前",
-    "due %(day)s": "%(day)s 到期",
     "for %(name)s": "代 %(name)s",
     "handed over %(when)s": "%(when)s 移交",
     "overdue": "逾期",
@@ -1252,6 +1246,15 @@ ZH: dict[str, str] = {
     'Unknown time zone.': '未知时区。',
     'Unread only': '仅未读',
     'disabled': '已停用',
+    'pending': '待处理',
+    'done': '已完成',
+    'reverting': '撤销中',
+    'reverted': '已撤销',
+    'Reverting': '正在撤销',
+    'Reverted %(when)s: %(removed)s companies removed, %(kept)s kept (something else refers to them), %(facts)s facts removed.': '已于 %(when)s 撤销：删除 %(removed)s 家公司，保留 %(kept)s 家（仍被其他数据引用），删除 %(facts)s 条信息。',
+    'Reverting the import: everything it added is being removed.': '正在撤销导入：它添加的全部内容将被删除。',
+    'The revert failed and changed nothing: %(reason)s': '撤销失败，未做任何更改：%(reason)s',
+    'This import is being reverted.': '该导入正在撤销中。',
     'failed': '失败',
     'running': '运行中',
     'scheduler': '调度器',
@@ -1317,7 +1320,6 @@ ZH: dict[str, str] = {
     'Hand to the executor': '交给业务人员',
     'Handed to the executor.': '已交给业务人员。',
     'How': '寄发方式',
-    'How the client came to us': '客户来源说明',
     'In progress': '设计中',
     'In the database': '数据库中的公司',
     'Key clients named': '提到的重点客户',

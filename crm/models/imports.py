@@ -22,6 +22,7 @@ class ImportStatus(enum.StrEnum):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
+    REVERTING = "reverting"  # a revert runs in the background
     REVERTED = "reverted"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crm.models import ImportBatch, ImportRowResult, Setting
+from crm.models import AuditEntry, ImportBatch, ImportRowResult, Setting
 from crm.services.ingest import IngestReport, RowOutcome
 from crm.services.paging import Page
 
@@ -66,3 +66,11 @@ def batch_report(session: Session, batch_id: int) -> IngestReport:
         report.outcomes.append(RowOutcome(r.row, r.action, r.company_id, r.candidate_id, score,
                                           r.name, r.sheet, r.column, r.message))
     return report
+
+
+def revert_outcome(session: Session, batch_id: int) -> dict[str, Any] | None:
+    """What reverting the batch did (companies removed and kept, facts removed), from the
+    audit log; None while it was not reverted."""
+    return session.scalars(select(AuditEntry.after).where(
+        AuditEntry.entity == "import_batches", AuditEntry.entity_id == batch_id,
+        AuditEntry.action == "revert").order_by(AuditEntry.id.desc()).limit(1)).first()

@@ -1442,6 +1442,36 @@ class RevertReport:
     facts_removed: int = 0
 
 
+def start_revert(session: Session, batch_id: int) -> ImportBatch:
+    """Mark a finished import as being reverted, so that no second revert starts while it
+    runs in the background (`revert_batch`, or `revert_failed` when it fails)."""
+    batch = session.get(ImportBatch, batch_id, with_for_update=True, populate_existing=True)
+    if batch is None:
+        raise NotFound(N_("No such import."))
+    if batch.status == ImportStatus.REVERTING.value:
+        raise Conflict(N_("This import is being reverted."))
+    _check_revertible(batch)
+    batch.status = ImportStatus.REVERTING.value
+    session.flush()
+    return batch
+
+
+def revert_failed(session: Session, batch_id: int, message: str) -> None:
+    """A background revert failed (its work rolled back): the import stands, and says why."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is not None and batch.status == ImportStatus.REVERTING.value:
+        batch.status = ImportStatus.DONE.value
+        batch.message = message[:5000]
+        session.flush()
+
+
+def _check_revertible(batch: ImportBatch) -> None:
+    if batch.status == ImportStatus.REVERTED.value:
+        raise Conflict(N_("This import was already reverted."))
+    if batch.status == ImportStatus.RUNNING.value:
+        raise Conflict(N_("This import is still running."))
+
+
 def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None) -> RevertReport:
     """Undo an import: remove what it added, clear what it filled, drop what it created.
 
@@ -1452,10 +1482,7 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise NotFound(N_("No such import."))
-    if batch.status == ImportStatus.REVERTED.value:
-        raise Conflict(N_("This import was already reverted."))
-    if batch.status == ImportStatus.RUNNING.value:
-        raise Conflict(N_("This import is still running."))
+    _check_revertible(batch)
     report = RevertReport(batch_id)
     conn = session.connection()
     session.flush()

@@ -91,6 +91,50 @@ def test_gbk_csv_through_the_wizard_and_back_out(wizard, client, session):
     assert session.get(ImportBatch, batch.id).status == "reverted"
     assert session.scalars(select(Company).where(
         Company.name_zh == "杭州新星电子科技有限公司")).first() is None
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert re.search(r"data-reverted>Reverted .*: 1 companies removed, 0 kept", page)
+    assert 'data-status="reverted"' in page and "hx-trigger" not in page
+    again = client.post(f"/imports/{batch.id}/revert", follow_redirects=True)
+    assert "already reverted" in again.get_data(as_text=True)
+
+
+def _one_import(client) -> None:
+    response = upload(client, GBK_CSV, "会刊.csv")
+    token = token_of(response)
+    map_and_preview(client, token, client.get(response.headers["Location"]).get_data(as_text=True))
+    client.post(f"/imports/u/{token}/commit")
+
+
+def test_a_failed_revert_changes_nothing_and_says_why(wizard, client, session, monkeypatch):
+    from crm.services import ingest
+    _one_import(client)
+    batch = session.scalars(select(ImportBatch)).one()
+    made = session.scalar(select(func.count()).select_from(Company))
+
+    def broken(*_a, **_k):
+        raise RuntimeError("the disk is full")
+    monkeypatch.setattr(ingest, "revert_batch", broken)
+    client.post(f"/imports/{batch.id}/revert")
+    session.expire_all()
+    assert session.get(ImportBatch, batch.id).status == "done"  # may be reverted again
+    assert session.scalar(select(func.count()).select_from(Company)) == made
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "The revert failed and changed nothing: the disk is full" in page
+    assert "Revert this import" in page
+
+
+def test_a_revert_in_progress_is_followed_and_not_started_twice(wizard, client, session):
+    _one_import(client)
+    batch = session.scalars(select(ImportBatch)).one()
+    batch.status = "reverting"  # as while the background revert runs
+    session.flush()
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert 'data-status="reverting"' in page and 'hx-trigger="every 1s"' in page
+    assert "Revert this import" not in page
+    second = client.post(f"/imports/{batch.id}/revert", follow_redirects=True)
+    assert "This import is being reverted." in second.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ImportBatch, batch.id).status == "reverting"
 
 
 def test_xlsx_with_a_title_row_and_business_cards(wizard, client, session):

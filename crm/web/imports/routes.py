@@ -31,9 +31,10 @@ from crm.importers.mapping import FIELDS
 from crm.importers.messages import localize
 from crm.importers.tables import list_sheets, read_sheet
 from crm.models import Company, ImportBatch, ImportStatus
-from crm.services import import_runs, ingest
-from crm.services.errors import DomainError
+from crm.services import audit, import_runs, ingest
+from crm.services.errors import N_, DomainError
 from crm.web import database
+from crm.web.errors import translate
 from crm.web.forms import optional_int
 from crm.web.imports.forms import UploadForm, mapping_form
 from crm.web.security import permission_required
@@ -41,6 +42,12 @@ from crm.web.security import permission_required
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 EXTENSIONS = {".xlsx", ".xls", ".csv", ".txt", ".tsv"}
+# A batch in these states changes on its own: its page follows it.
+IN_PROGRESS = (ImportStatus.RUNNING.value, ImportStatus.REVERTING.value)
+STATUS_LABELS = {ImportStatus.PENDING.value: N_("pending"), ImportStatus.RUNNING.value: N_("running"),
+                 ImportStatus.DONE.value: N_("done"), ImportStatus.FAILED.value: N_("failed"),
+                 ImportStatus.REVERTING.value: N_("reverting"),
+                 ImportStatus.REVERTED.value: N_("reverted")}
 PREVIEW_ROWS = 200
 
 
@@ -105,7 +112,7 @@ def _too_large(_exc):
 @permission_required("import.run")
 def index():
     page = import_runs.batches(database.session(), optional_int(request.args.get("page")) or 1)
-    return render_template("imports/index.html", page=page)
+    return render_template("imports/index.html", page=page, status_labels=STATUS_LABELS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -317,9 +324,11 @@ def _batch(batch_id: int) -> ImportBatch:
 @permission_required("import.run")
 def show(batch_id: int):
     batch = _batch(batch_id)
-    fragment = request.headers.get("HX-Request") and batch.status == ImportStatus.RUNNING.value
+    fragment = request.headers.get("HX-Request") and batch.status in IN_PROGRESS
     return render_template("imports/_batch.html" if fragment else "imports/show.html",
-                           batch=batch, statuses=ImportStatus)
+                           batch=batch, statuses=ImportStatus, in_progress=IN_PROGRESS,
+                           status_labels=STATUS_LABELS,
+                           reverted=import_runs.revert_outcome(database.session(), batch_id))
 
 
 @bp.get("/<int:batch_id>/report.csv")
@@ -349,11 +358,43 @@ def rejected_xlsx(batch_id: int):
 @bp.post("/<int:batch_id>/revert")
 @permission_required("import.revert")
 def revert(batch_id: int):
+    """Start reverting the import; it goes on in the background (a large catalogue takes a
+    minute or more) while its page follows it."""
     s = database.session()
     _batch(batch_id)
-    result = ingest.revert_batch(s, batch_id, user_id=current_user.id)
+    try:
+        ingest.start_revert(s, batch_id)
+    except DomainError as exc:
+        s.rollback()
+        flash(translate(exc), "error")
+        return redirect(url_for("imports.show", batch_id=batch_id))
     s.commit()
-    flash(_("Import reverted: %(removed)s companies removed, %(kept)s kept, %(facts)s facts removed.",
-            removed=result.companies_removed, kept=result.companies_kept,
-            facts=result.facts_removed), "success")
+    app = current_app._get_current_object()
+    if app.config.get("IMPORT_RUN_INLINE"):
+        run_revert(app, batch_id, current_user.id)
+    else:
+        threading.Thread(target=run_revert, args=(app, batch_id, current_user.id), daemon=True,
+                         name=f"revert-{batch_id}").start()
+    flash(_("Reverting the import: everything it added is being removed."), "success")
     return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+def run_revert(app: Flask, batch_id: int, user_id: int) -> None:
+    """Revert a batch in its own session; a failure rolls back and leaves the import as it
+    was, with the reason on its page."""
+    with app.app_context():
+        s = app.extensions["db_sessions"]()
+        try:
+            with audit.acting_as(user_id):
+                ingest.revert_batch(s, batch_id, user_id=user_id)
+            s.commit()
+        except Exception as exc:  # noqa: BLE001 - recorded on the batch for the user
+            s.rollback()
+            app.logger.exception("revert of import %s failed", batch_id)
+            with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+                reason = translate(exc) if isinstance(exc, DomainError) else str(exc)
+                ingest.revert_failed(s, batch_id, _("The revert failed and changed nothing: "
+                                                    "%(reason)s", reason=reason))
+            s.commit()
+        finally:
+            s.close()
