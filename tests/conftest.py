@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -37,19 +38,27 @@ def _drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def db_url(tmp_path_factory) -> str:
+def migrated_database(directory, file_name: str) -> Iterator[str]:
+    """A migrated database of its own, for tests whose code commits: a fresh PostgreSQL
+    database when DATABASE_URL names one (dropped afterwards), else an SQLite file in
+    `directory`. Use with `yield from` in a fixture."""
     configured = os.environ.get("DATABASE_URL")
     if configured and not configured.startswith("sqlite"):
         url = _fresh_postgres_database(database_url({"DATABASE_URL": configured}))
-        migrate.upgrade(url)
-        yield url
-        _drop_postgres_database(url)
+        try:
+            migrate.upgrade(url)
+            yield url
+        finally:
+            _drop_postgres_database(url)
         return
-    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
-    url = f"sqlite:///{path}"
+    url = f"sqlite:///{directory / file_name}"
     migrate.upgrade(url)
     yield url
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> Iterator[str]:
+    yield from migrated_database(tmp_path_factory.mktemp("db"), "test.sqlite3")
 
 
 @pytest.fixture(scope="session")

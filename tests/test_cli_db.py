@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from crm import migrate
 from crm.cli import main
 from crm.db import SQLITE_PAGE_SIZE
+from tests.conftest import migrated_database
 
 on_postgres = bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
 sqlite_only = pytest.mark.skipif(on_postgres, reason="SQLite's file format")
@@ -91,13 +92,7 @@ def test_compact_refuses_a_database_in_use_and_leaves_it_as_it_was(tmp_path):
 
 @pytest.mark.skipif(not on_postgres, reason="PostgreSQL's VACUUM")
 def test_compact_vacuums_postgresql(tmp_path):
-    from crm.config import database_url
-    from tests.conftest import _drop_postgres_database, _fresh_postgres_database
-    url = _fresh_postgres_database(database_url({"DATABASE_URL": os.environ["DATABASE_URL"]}))
-    try:
-        migrate.upgrade(url)
+    for url in migrated_database(tmp_path, "unused.sqlite3"):
         result = _compact(url)
         assert result.exit_code == 0, result.output
         assert "VACUUM (ANALYZE)" in result.output
-    finally:
-        _drop_postgres_database(url)

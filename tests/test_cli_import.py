@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import uuid
 
 import pytest
@@ -11,11 +10,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
 
-from crm import migrate
 from crm.cli import main
-from crm.config import database_url
 from crm.db import make_engine
-from tests.conftest import _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import migrated_database
 
 HEADER = ["展位号", "公司名称", "英文名称", "电话", "邮箱", "网址", "联系人", "手机"]
 ROWS = [
@@ -29,16 +26,7 @@ ROWS = [
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory):
     """A database of its own: the CLI commits, which the rolled-back test session cannot undo."""
-    configured = os.environ.get("DATABASE_URL")
-    if configured and not configured.startswith("sqlite"):
-        url = _fresh_postgres_database(database_url({"DATABASE_URL": configured}))
-        migrate.upgrade(url)
-        yield url
-        _drop_postgres_database(url)
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'cli.sqlite3'}"
-    migrate.upgrade(url)
-    yield url
+    yield from migrated_database(tmp_path_factory.mktemp("cli"), "cli.sqlite3")
 
 
 @pytest.fixture()

@@ -2,15 +2,11 @@
 database of their own for the tests whose processes commit."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from crm import migrate
-from crm.config import database_url
 from crm.db import make_engine, make_session_factory
 from crm.models import JobDefinition
-from tests.conftest import _drop_postgres_database, _fresh_postgres_database
+from tests.conftest import migrated_database
 
 
 @pytest.fixture()
@@ -35,16 +31,7 @@ def define(session):
 @pytest.fixture(scope="module")
 def jobs_db(tmp_path_factory):
     """A database of its own: scheduler processes commit, the rolled-back session cannot undo."""
-    configured = os.environ.get("DATABASE_URL")
-    if configured and not configured.startswith("sqlite"):
-        url = _fresh_postgres_database(database_url({"DATABASE_URL": configured}))
-        migrate.upgrade(url)
-        yield url
-        _drop_postgres_database(url)
-        return
-    url = f"sqlite:///{tmp_path_factory.mktemp('jobs') / 'jobs.sqlite3'}"
-    migrate.upgrade(url)
-    yield url
+    yield from migrated_database(tmp_path_factory.mktemp("jobs"), "jobs.sqlite3")
 
 
 @pytest.fixture()

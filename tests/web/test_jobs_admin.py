@@ -2,16 +2,16 @@
 and the notification bell and list."""
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 from sqlalchemy import select
 
-from crm import create_app, migrate
+from crm import create_app
 from crm.models import JobDefinition, JobRun
 from crm.services import jobs as job_service
 from crm.services import notifications
+from tests.conftest import migrated_database
 
 
 def _seed(session):
@@ -101,18 +101,7 @@ def test_bell_counts_unread_and_opening_marks_read(session, make_user, login, cl
 def own_database(tmp_path):
     """A database of the app's own (no shared test connection), so a job can run in a
     thread of its own as in production."""
-    configured = os.environ.get("DATABASE_URL")
-    if configured and not configured.startswith("sqlite"):
-        from crm.config import database_url
-        from tests.conftest import _drop_postgres_database, _fresh_postgres_database
-        url = _fresh_postgres_database(database_url({"DATABASE_URL": configured}))
-        migrate.upgrade(url)
-        yield url
-        _drop_postgres_database(url)
-        return
-    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-    migrate.upgrade(url)
-    yield url
+    yield from migrated_database(tmp_path, "jobs.sqlite3")
 
 
 def test_run_now_goes_on_in_the_background_and_its_page_follows_it(own_database, tmp_path):
