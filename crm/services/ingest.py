@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -1442,18 +1442,31 @@ class RevertReport:
     facts_removed: int = 0
 
 
+# A revert still "in progress" after this long died with its process (a restart): its
+# work was rolled back, and it may be started again.
+REVERT_GIVEN_UP_AFTER = timedelta(hours=1)
+
+
 def start_revert(session: Session, batch_id: int) -> ImportBatch:
-    """Mark a finished import as being reverted, so that no second revert starts while it
-    runs in the background (`revert_batch`, or `revert_failed` when it fails)."""
+    """Mark a finished import as being reverted (since now: `reverted_at`), so that no
+    second revert starts while it runs in the background (`revert_batch`, or
+    `revert_failed` when it fails)."""
     batch = session.get(ImportBatch, batch_id, with_for_update=True, populate_existing=True)
     if batch is None:
         raise NotFound(N_("No such import."))
-    if batch.status == ImportStatus.REVERTING.value:
+    if batch.status == ImportStatus.REVERTING.value and not revert_given_up(batch):
         raise Conflict(N_("This import is being reverted."))
     _check_revertible(batch)
     batch.status = ImportStatus.REVERTING.value
+    batch.reverted_at = utcnow()
     session.flush()
     return batch
+
+
+def revert_given_up(batch: ImportBatch) -> bool:
+    """A revert marked as running that no process is carrying out any more."""
+    return (batch.status == ImportStatus.REVERTING.value and batch.reverted_at is not None
+            and utcnow() - batch.reverted_at > REVERT_GIVEN_UP_AFTER)
 
 
 def revert_failed(session: Session, batch_id: int, message: str) -> None:
@@ -1461,6 +1474,7 @@ def revert_failed(session: Session, batch_id: int, message: str) -> None:
     batch = session.get(ImportBatch, batch_id)
     if batch is not None and batch.status == ImportStatus.REVERTING.value:
         batch.status = ImportStatus.DONE.value
+        batch.reverted_at = None
         batch.message = message[:5000]
         session.flush()
 

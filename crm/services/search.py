@@ -394,7 +394,7 @@ def reindex(session: Session, company_ids: Iterable[int]) -> None:
         held = {cid: split_terms(text) for cid, text in held_texts(session, chunk).items()}
         wanted = {cid: company_terms(texts[cid], numbers[cid]) for cid in chunk if cid in existing}
         drop_terms(conn, [(term, cid) for cid, terms in held.items()
-                           for term in terms - wanted.get(cid, set())])
+                          for term in terms - wanted.get(cid, set())])
         rows = [{"company_id": cid, "term": term} for cid, terms in wanted.items()
                 for term in sorted(terms - held.get(cid, set()))]
         if rows:

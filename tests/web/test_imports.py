@@ -135,6 +135,32 @@ def test_a_revert_in_progress_is_followed_and_not_started_twice(wizard, client, 
     assert "This import is being reverted." in second.get_data(as_text=True)
     session.expire_all()
     assert session.get(ImportBatch, batch.id).status == "reverting"
+    polled = client.get(f"/imports/{batch.id}", headers={"HX-Request": "true"})
+    assert "<html" not in polled.get_data(as_text=True) and "HX-Refresh" not in polled.headers
+    # Once it ends, the next poll reloads the page whole.
+    batch.status = "reverted"
+    session.flush()
+    ended = client.get(f"/imports/{batch.id}", headers={"HX-Request": "true"})
+    assert ended.headers.get("HX-Refresh") == "true"
+
+
+def test_a_revert_whose_process_died_may_be_started_again(wizard, client, session):
+    from datetime import timedelta
+
+    from crm.db import utcnow
+    from crm.services import ingest
+    _one_import(client)
+    batch = session.scalars(select(ImportBatch)).one()
+    batch.status = "reverting"
+    batch.reverted_at = utcnow() - ingest.REVERT_GIVEN_UP_AFTER - timedelta(minutes=1)
+    session.flush()
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    assert "Revert this import" in page and "hx-trigger" not in page
+    client.post(f"/imports/{batch.id}/revert")
+    session.expire_all()
+    assert session.get(ImportBatch, batch.id).status == "reverted"
+    assert session.scalars(select(Company).where(
+        Company.name_zh == "杭州新星电子科技有限公司")).first() is None
 
 
 def test_xlsx_with_a_title_row_and_business_cards(wizard, client, session):

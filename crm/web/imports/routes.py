@@ -324,11 +324,17 @@ def _batch(batch_id: int) -> ImportBatch:
 @permission_required("import.run")
 def show(batch_id: int):
     batch = _batch(batch_id)
-    fragment = request.headers.get("HX-Request") and batch.status in IN_PROGRESS
-    return render_template("imports/_batch.html" if fragment else "imports/show.html",
-                           batch=batch, statuses=ImportStatus, in_progress=IN_PROGRESS,
+    given_up = ingest.revert_given_up(batch)
+    following = batch.status in IN_PROGRESS and not given_up
+    polled = bool(request.headers.get("HX-Request"))
+    page = render_template("imports/_batch.html" if polled else "imports/show.html",
+                           batch=batch, statuses=ImportStatus, following=following,
+                           revertible=batch.status == ImportStatus.DONE.value or given_up,
                            status_labels=STATUS_LABELS,
                            reverted=import_runs.revert_outcome(database.session(), batch_id))
+    # The import or revert the page was following has ended: reload it whole (its actions
+    # change with the status).
+    return (page, {"HX-Refresh": "true"}) if polled and not following else page
 
 
 @bp.get("/<int:batch_id>/report.csv")
