@@ -42,8 +42,10 @@ def worker_id() -> str:
 INTERRUPTED = "interrupted: the process running this job stopped before it finished"
 
 
-def _alive_here(worker: str | None, host: str) -> bool | None:
-    """Tell whether a run's process is alive, when it ran on this host (None: elsewhere)."""
+def alive_here(worker: str | None, host: str | None = None) -> bool | None:
+    """Tell whether the process `worker` (a `worker_id`) is alive, when it runs on this host
+    (None: elsewhere)."""
+    host = host or socket.gethostname()
     name, _, pid = (worker or "").rpartition(":")
     if name != host or not pid.isdigit():
         return None
@@ -71,8 +73,8 @@ def fail_interrupted_runs(factory: sessionmaker[Session], *, now: datetime | Non
                             .where(JobRun.status == JobRunStatus.RUNNING.value)).all()
         dead = [run_id for run_id, worker, started in running
                 if worker != worker_id() and (
-                    _alive_here(worker, host) is False
-                    or (_alive_here(worker, host) is None and now - started > stale_after))]
+                    alive_here(worker, host) is False
+                    or (alive_here(worker, host) is None and now - started > stale_after))]
         if dead:
             s.execute(update(JobRun).where(JobRun.id.in_(dead),
                                            JobRun.status == JobRunStatus.RUNNING.value)

@@ -1246,6 +1246,7 @@ ZH: dict[str, str] = {
     'Unknown time zone.': '未知时区。',
     'Unread only': '仅未读',
     'disabled': '已停用',
+    'The import stopped before it finished (the server was restarted?); nothing was imported. Check the preview and import it again.': '导入未完成就中断了（服务器可能重启过），没有导入任何数据。请检查预览后重新导入。',
     'pending': '待处理',
     'done': '已完成',
     'reverting': '撤销中',

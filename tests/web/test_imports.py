@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -271,3 +272,44 @@ def test_a_refused_file_is_explained_in_chinese(wizard, client):
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "booths.csv: 没有公司名称列" in body and "company-name column" not in body
+
+
+@pytest.mark.parametrize("worker, silent_for", [
+    ("{host}:999999999", 0),  # this host, a process that is gone
+    ("elsewhere:1234", 16 * 60),  # another host, no progress for 16 minutes
+])
+def test_an_import_whose_process_stopped_can_be_imported_again(wizard, client, app, session,
+                                                              worker, silent_for):
+    import json
+    import os
+    import socket
+    import time
+    response = upload(client, GBK_CSV, "会刊.csv")
+    token = token_of(response)
+    map_and_preview(client, token, client.get(response.headers["Location"]).get_data(as_text=True))
+    state_file = Path(app.config["UPLOAD_FOLDER"]) / "imports" / f"{token}.json"
+    state = json.loads(state_file.read_text("utf-8"))
+    state.update(status="running", done=0, total=3,
+                 worker=worker.format(host=socket.gethostname()))
+    state_file.write_text(json.dumps(state), "utf-8")
+    os.utime(state_file, (time.time() - silent_for,) * 2)
+    progress = client.get(f"/imports/u/{token}/progress")
+    assert progress.status_code == 302 and progress.location.endswith(f"/u/{token}/preview")
+    preview = client.get(progress.location).get_data(as_text=True)
+    assert "stopped before it finished" in preview
+    assert json.loads(state_file.read_text("utf-8"))["status"] == "mapped"
+    client.post(f"/imports/u/{token}/commit")
+    assert session.scalars(select(ImportBatch)).one().status == "done"
+
+
+def test_an_import_running_elsewhere_and_reporting_is_followed(wizard, client, app):
+    import json
+    response = upload(client, GBK_CSV, "会刊.csv")
+    token = token_of(response)
+    map_and_preview(client, token, client.get(response.headers["Location"]).get_data(as_text=True))
+    state_file = Path(app.config["UPLOAD_FOLDER"]) / "imports" / f"{token}.json"
+    state = json.loads(state_file.read_text("utf-8"))
+    state.update(status="running", done=1, total=3, worker="elsewhere:1234")
+    state_file.write_text(json.dumps(state), "utf-8")
+    page = client.get(f"/imports/u/{token}/progress")
+    assert page.status_code == 200 and 'hx-trigger="every 1s"' in page.get_data(as_text=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -38,10 +40,13 @@ from crm.web.errors import translate
 from crm.web.forms import optional_int
 from crm.web.imports.forms import UploadForm, mapping_form
 from crm.web.security import permission_required
+from jobs import runner
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 EXTENSIONS = {".xlsx", ".xls", ".csv", ".txt", ".tsv"}
+# An import on another host that reports no progress for this long has stopped.
+IMPORT_SILENT_AFTER = timedelta(minutes=15)
 # A batch in these states changes on its own: its page follows it.
 IN_PROGRESS = (ImportStatus.RUNNING.value, ImportStatus.REVERTING.value)
 STATUS_LABELS = {ImportStatus.PENDING.value: N_("pending"), ImportStatus.RUNNING.value: N_("running"),
@@ -248,7 +253,7 @@ def commit(token: str):
     state = _load(token)
     if state.get("status") != "mapped":
         return redirect(url_for("imports.progress", token=token))
-    state.update(status="running", done=0, total=0)
+    state.update(status="running", done=0, total=0, worker=runner.worker_id())
     _save(token, state)
     app = current_app._get_current_object()
     database.session().commit()  # end this request's transaction before the job's starts
@@ -302,6 +307,16 @@ def run_import(app: Flask, token: str) -> None:
 @permission_required("import.run")
 def progress(token: str):
     state = _load(token)
+    if _stopped(token, state):
+        # One transaction: nothing of it was written. The user may import it again.
+        state.update(status="mapped")
+        _save(token, state)
+        flash(_("The import stopped before it finished (the server was restarted?); nothing "
+                "was imported. Check the preview and import it again."), "error")
+        target = url_for("imports.preview", token=token)
+        if request.headers.get("HX-Request"):
+            return "", 200, {"HX-Redirect": target}
+        return redirect(target)
     if state.get("status") == "done" and state.get("batch_id"):
         target = url_for("imports.show", batch_id=state["batch_id"])
         if request.headers.get("HX-Request"):
@@ -311,6 +326,18 @@ def progress(token: str):
         return redirect(target)
     template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/progress.html"
     return render_template(template, state=state, token=token)
+
+
+def _stopped(token: str, state: dict) -> bool:
+    """A running import whose process is gone: on this host its process is dead; on
+    another, it has not reported progress for IMPORT_SILENT_AFTER."""
+    if state.get("status") != "running":
+        return False
+    alive = runner.alive_here(state.get("worker"))
+    if alive is not None:
+        return not alive
+    silent = time.time() - _state_path(token).stat().st_mtime
+    return silent > IMPORT_SILENT_AFTER.total_seconds()
 
 
 def _batch(batch_id: int) -> ImportBatch:
