@@ -1564,39 +1564,28 @@ def _still_referenced(session: Session, ids: set[int], batch: ImportBatch) -> se
     keep: set[int] = set()
     if not ids:
         return keep
-    checks = [
-        (CompanyAlias.company_id, CompanyAlias.import_batch_id),
-        (CompanyPhone.company_id, CompanyPhone.import_batch_id),
-        (CompanyEmail.company_id, CompanyEmail.import_batch_id),
-        (Contact.company_id, Contact.import_batch_id),
-        (Participation.company_id, Participation.import_batch_id),
+    other_batch = [(column, (batch_column.is_(None)) | (batch_column != batch.id))
+                   for column, batch_column in (
+                       (CompanyAlias.company_id, CompanyAlias.import_batch_id),
+                       (CompanyPhone.company_id, CompanyPhone.import_batch_id),
+                       (CompanyEmail.company_id, CompanyEmail.import_batch_id),
+                       (Contact.company_id, Contact.import_batch_id),
+                       (Participation.company_id, Participation.import_batch_id))]
+    checks = other_batch + [
+        (Company.merged_into_id, None),
+        (Company.id, (Company.merged_into_id.is_not(None)) | Company.owner_id.is_not(None)
+         | (Company.version > 1)),
+        (Merge.survivor_id, None), (Merge.merged_id, None),
+        (Participation.builder_id, None), (Exhibition.organizer_id, None),
+        (Venue.operator_id, None), (CountryPavilion.organizer_id, None),
+        (NonMatch.company_a_id, None), (NonMatch.company_b_id, None),
+        (AuditEntry.company_id, AuditEntry.action.in_(("update", "merge"))
+         & (AuditEntry.entity == "companies")),
     ]
-    for chunk in matching._chunks(sorted(ids), 500):
-        for column, batch_column in checks:
-            keep.update(session.scalars(select(column).where(
-                column.in_(chunk),
-                (batch_column.is_(None)) | (batch_column != batch.id))))
-        keep.update(session.scalars(select(Company.merged_into_id).where(
-            Company.merged_into_id.in_(chunk))))
-        keep.update(session.scalars(select(Company.id).where(
-            Company.id.in_(chunk), (Company.merged_into_id.is_not(None))
-            | Company.owner_id.is_not(None) | (Company.version > 1))))
-        keep.update(session.scalars(select(Merge.survivor_id).where(Merge.survivor_id.in_(chunk))))
-        keep.update(session.scalars(select(Merge.merged_id).where(Merge.merged_id.in_(chunk))))
-        keep.update(session.scalars(select(Participation.builder_id).where(
-            Participation.builder_id.in_(chunk))))
-        keep.update(session.scalars(select(Exhibition.organizer_id).where(
-            Exhibition.organizer_id.in_(chunk))))
-        keep.update(session.scalars(select(Venue.operator_id).where(Venue.operator_id.in_(chunk))))
-        keep.update(session.scalars(select(CountryPavilion.organizer_id).where(
-            CountryPavilion.organizer_id.in_(chunk))))
-        keep.update(session.scalars(select(NonMatch.company_a_id).where(
-            NonMatch.company_a_id.in_(chunk))))
-        keep.update(session.scalars(select(NonMatch.company_b_id).where(
-            NonMatch.company_b_id.in_(chunk))))
-        keep.update(session.scalars(select(AuditEntry.company_id).where(
-            AuditEntry.company_id.in_(chunk), AuditEntry.action.in_(("update", "merge")),
-            AuditEntry.entity == "companies")))
+    for chunk in bulk.chunks(session, sorted(ids)):
+        for column, condition in checks:
+            stmt = select(column).where(bulk.one_of(session, column, chunk))
+            keep.update(session.scalars(stmt if condition is None else stmt.where(condition)))
     return {i for i in keep if i is not None} & ids
 
 

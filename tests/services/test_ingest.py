@@ -206,6 +206,41 @@ def test_revert_keeps_a_company_someone_has_worked_on(session, show):
     assert company.phones == [] and company.import_batch_id is None
 
 
+def _owned(session, company):
+    company.owner_id = factories.user(session, "executor").id
+
+
+def _organizes(session, company):
+    factories.exhibition(session, "某组展公司主办的展会", organizer_id=company.id)
+
+
+def _built_a_booth(session, company):
+    client = factories.company(session, "上海客户有限公司")
+    factories.participation(session, client, factories.exhibition(session, "另一展会"),
+                            builder_id=company.id)
+
+
+def _marked_different(session, company):
+    from crm.models import NonMatch
+    other = factories.company(session, "北京另一家有限公司")
+    low, high = sorted((company.id, other.id))
+    session.add(NonMatch(company_a_id=low, company_b_id=high))
+
+
+@pytest.mark.parametrize("refer", [_owned, _organizes, _built_a_booth, _marked_different])
+def test_revert_keeps_a_company_something_else_refers_to(session, show, refer):
+    report = ingest.ingest_catalogue(session, CATALOGUE[1:3], exhibition=show, source=source())
+    made = [o.company_id for o in report.outcomes if o.action == "created"]
+    assert len(made) == 2
+    refer(session, session.get(Company, made[0]))
+    session.flush()
+    result = ingest.revert_batch(session, report.batch_id)
+    assert (result.companies_kept, result.companies_removed) == (1, 1)
+    session.expire_all()
+    assert session.get(Company, made[0]) is not None
+    assert session.get(Company, made[1]) is None
+
+
 def test_business_cards_find_their_company(session):
     known = factories.company(session, "上海瑞丰汽车零部件有限公司")
     cards = [card(2, "张敏", "上海瑞丰汽车零部件有限公司", mobile="139 1234 5678",
