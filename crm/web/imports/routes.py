@@ -49,7 +49,8 @@ EXTENSIONS = {".xlsx", ".xls", ".csv", ".txt", ".tsv"}
 IMPORT_SILENT_AFTER = timedelta(minutes=15)
 # A batch in these states changes on its own: its page follows it.
 IN_PROGRESS = (ImportStatus.RUNNING.value, ImportStatus.REVERTING.value)
-STATUS_LABELS = {ImportStatus.PENDING.value: N_("pending"), ImportStatus.RUNNING.value: N_("running"),
+STATUS_LABELS = {ImportStatus.PENDING.value: N_("pending"),
+                 ImportStatus.RUNNING.value: N_("running"),
                  ImportStatus.DONE.value: N_("done"), ImportStatus.FAILED.value: N_("failed"),
                  ImportStatus.REVERTING.value: N_("reverting"),
                  ImportStatus.REVERTED.value: N_("reverted")}
