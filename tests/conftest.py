@@ -92,9 +92,9 @@ def _app(connection, db_url, **extra):
               # Tests assert the English msgids; tests/web/test_i18n.py covers the
               # Chinese default (zh_CN) with its own app.
               "BABEL_DEFAULT_LOCALE": "en",
-              # The app shares the test's one connection: a job started from a page runs
-              # in the request (tests/web/test_jobs_admin.py covers the background run).
-              "JOBS_RUN_INLINE": True}
+              # The app shares the test's one connection: work a page starts runs in the
+              # request (tests/web/test_jobs_admin.py covers the background thread).
+              "BACKGROUND_INLINE": True}
     config.update(extra)
     return create_app(config)
 

@@ -20,7 +20,7 @@ GBK_CSV = ("公司名称,展位号,电话\n"
 
 @pytest.fixture()
 def wizard(app, tmp_path, session, make_user, login):
-    app.config.update(UPLOAD_FOLDER=str(tmp_path), IMPORT_RUN_INLINE=True)
+    app.config.update(UPLOAD_FOLDER=str(tmp_path))
     known = factories.company(session, "上海瑞丰汽车零部件有限公司")
     user = make_user("market_supervisor")
     login(user)

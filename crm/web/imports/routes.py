@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -35,7 +34,7 @@ from crm.importers.tables import list_sheets, read_sheet
 from crm.models import Company, ImportBatch, ImportStatus
 from crm.services import audit, import_runs, ingest
 from crm.services.errors import N_, DomainError
-from crm.web import database
+from crm.web import background, database
 from crm.web.errors import translate
 from crm.web.forms import optional_int
 from crm.web.imports.forms import UploadForm, mapping_form
@@ -258,11 +257,7 @@ def commit(token: str):
     _save(token, state)
     app = current_app._get_current_object()
     database.session().commit()  # end this request's transaction before the job's starts
-    if app.config.get("IMPORT_RUN_INLINE"):
-        run_import(app, token)
-    else:
-        threading.Thread(target=run_import, args=(app, token), daemon=True,
-                         name=f"import-{token}").start()
+    background.start(f"import-{token}", run_import, app, token)
     return redirect(url_for("imports.progress", token=token))
 
 
@@ -404,11 +399,7 @@ def revert(batch_id: int):
         return redirect(url_for("imports.show", batch_id=batch_id))
     s.commit()
     app = current_app._get_current_object()
-    if app.config.get("IMPORT_RUN_INLINE"):
-        run_revert(app, batch_id, current_user.id)
-    else:
-        threading.Thread(target=run_revert, args=(app, batch_id, current_user.id), daemon=True,
-                         name=f"revert-{batch_id}").start()
+    background.start(f"revert-{batch_id}", run_revert, app, batch_id, current_user.id)
     flash(_("Reverting the import: everything it added is being removed."), "success")
     return redirect(url_for("imports.show", batch_id=batch_id))
 

@@ -1,8 +1,6 @@
 """The job pages: each job with its schedule, next fire and last run; the run history."""
 from __future__ import annotations
 
-import threading
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +8,7 @@ from flask_login import current_user
 from crm.models import JobRun, JobRunStatus, JobTrigger
 from crm.services import jobs as job_service
 from crm.services.errors import DomainError, N_, NotFound
-from crm.web import database
+from crm.web import background, database
 from crm.web.forms import apply_errors
 from crm.web.jobs.forms import JobForm, RunNowForm
 from crm.web.security import permission_required
@@ -85,12 +83,8 @@ def run_now(name: str):
     if started is None:  # the same instant's run exists already: a double submit
         return redirect(url_for("jobs.index", job=name))
     run, definition = started
-    config = dict(current_app.config)
-    if current_app.config.get("JOBS_RUN_INLINE"):
-        runner.carry_out(factory, run, definition, config=config)
-    else:
-        threading.Thread(target=runner.carry_out, args=(factory, run, definition),
-                         kwargs={"config": config}, daemon=True, name=f"job-{name}").start()
+    background.start(f"job-{name}", runner.carry_out, factory, run, definition,
+                     config=dict(current_app.config))
     flash(_("Job %(name)s started.", name=name), "success")
     return redirect(url_for("jobs.run", run_id=run.id))
 
