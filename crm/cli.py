@@ -265,6 +265,7 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
 
     from crm.importers.errors import UnreadableFile
     from crm.services import ingest
+    from crm.services.errors import DomainError
 
     def unreadable(message: str) -> None:
         click.echo(f"Error: {message}", err=True)
@@ -290,6 +291,9 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
         click.echo(f"Reading {path.name} …", err=True)
         session = sessions()()
         try:
+            if not dry_run:
+                ingest.take_writing_turn(session, lambda: click.echo(
+                    "Waiting for another import or revert to finish …", err=True))
             show = show_is_new = None
             if exhibition_name:
                 show = ingest.find_exhibition(session, exhibition_name, year)
@@ -313,6 +317,11 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
         if bar is not None:
             bar.__exit__(None, None, None)
         unreadable(exc.message)
+    except DomainError as exc:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     if bar is not None:
         bar.__exit__(None, None, None)
     if report_file:

@@ -266,6 +266,12 @@ ZH: dict[str, str] = {
     "No such import.": "导入记录不存在。",
     "This import is still running.": "该导入仍在进行中。",
     "This import was already reverted.": "该导入已撤销。",
+    "Another import or revert is writing to the company database; nothing was changed. Try again when it has finished.":
+        "另一个导入或撤销正在写入公司数据库；本次未做任何更改。请在其完成后重试。",
+    "Waiting for another import or revert to finish …": "正在等待另一个导入或撤销完成……",
+    "an unexpected error stopped it and nothing was imported; the server's log says more.":
+        "发生意外错误，导入已停止，未导入任何数据；详情见服务器日志。",
+    "an unexpected error; the server's log says more": "发生意外错误；详情见服务器日志",
     "Nothing was imported: the file has errors and all-or-nothing was asked for.":
         "未导入任何数据：文件有错误，且已选择“全部成功才导入”。",
     "The database already holds %(count)s companies. Demo data goes only into an empty database; reset it to replace everything.":

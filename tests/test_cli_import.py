@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 import uuid
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from crm.cli import main
 from crm.db import make_engine
+from crm.services import ingest
 from tests.conftest import migrated_database
 
 HEADER = ["展位号", "公司名称", "英文名称", "电话", "邮箱", "网址", "联系人", "手机"]
@@ -125,6 +128,49 @@ def test_dry_run_writes_nothing(crm, cli_db, tmp_path):
                  "--dry-run")
     assert result.exit_code == 0 and "Would import 1 rows" in result.stdout
     assert scalar(cli_db, "SELECT count(*) FROM companies") == before
+
+
+@pytest.fixture()
+def another_writer(cli_db):
+    """A transaction holding the writing turn, as a running import or revert would."""
+    engine = make_engine(cli_db)
+    holder = Session(engine)
+    ingest.take_writing_turn(holder)
+    yield holder
+    holder.rollback()
+    holder.close()
+    engine.dispose()
+
+
+def test_an_import_waits_for_another_writer_and_then_runs(crm, cli_db, tmp_path,
+                                                           another_writer):
+    file = xlsx(tmp_path / "wait.xlsx", ROWS[:2])
+    show = show_name()
+    done: dict = {}
+    worker = threading.Thread(target=lambda: done.update(result=crm(
+        "import", "catalogue", file, "--exhibition", show, "--year", "2025", "--json")))
+    worker.start()
+    worker.join(1.5)
+    assert worker.is_alive()  # waiting for the turn
+    another_writer.rollback()
+    worker.join(60)
+    result = done["result"]
+    assert result.exit_code == 0, result.output
+    assert "Waiting for another import or revert to finish" in result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["rows"] == 2
+    assert scalar(cli_db, f"SELECT count(*) FROM exhibitions WHERE name_zh = '{show}'") == 1
+
+
+def test_an_import_that_waits_too_long_exits_1_and_writes_nothing(crm, cli_db, tmp_path,
+                                                                  another_writer, monkeypatch):
+    monkeypatch.setattr(ingest, "WRITING_TURN_WAIT_SECONDS", 1)
+    file = xlsx(tmp_path / "late.xlsx", ROWS[:1])
+    show = show_name()
+    result = crm("import", "catalogue", file, "--exhibition", show, "--year", "2025")
+    assert result.exit_code == 1
+    assert "Another import or revert is writing to the company database" in result.stderr
+    assert "Traceback" not in result.output
+    assert scalar(cli_db, f"SELECT count(*) FROM exhibitions WHERE name_zh = '{show}'") == 0
 
 
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, b""])

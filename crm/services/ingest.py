@@ -45,7 +45,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -87,6 +87,60 @@ SEARCH_TERMS = bulk.Staged(CompanySearchTerm.__tablename__, ("term", "company_id
                            ("term", "company_id"), listed="term")
 MATCH_KEYS = bulk.Staged(CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
                          ("kind", "key", "company_id"))
+
+
+# Imports, crawls' batches and reverts change the company database one at a time. Two at
+# once would each resolve against what was there before the other: both would create the
+# companies new to them (duplicates), or one would link to a company the other deletes.
+# PostgreSQL: a transaction-level advisory lock; SQLite: its single write lock.
+WRITING_TURN_LOCK = 0x45584C31  # "EXL1"
+WRITING_TURN_WAIT_SECONDS = 600
+
+
+def take_writing_turn(session: Session, waiting: Callable[[], None] | None = None) -> None:
+    """Wait until no other import, crawl batch or revert is writing, then hold the turn
+    until this transaction ends. Call it before the transaction's first read: SQLite cannot
+    wait for its write lock in a transaction that has read already. Taking it again in the
+    same transaction is free. `waiting()` is called when the wait begins.
+
+    Raises Conflict when the turn does not come within WRITING_TURN_WAIT_SECONDS (on
+    SQLite also when another writer committed since this transaction began reading):
+    the caller rolls back and nothing of it is written.
+    """
+    conn = session.connection()
+    busy = Conflict(N_("Another import or revert is writing to the company database; "
+                       "nothing was changed. Try again when it has finished."))
+    if conn.dialect.name == "postgresql":
+        lock = f"({WRITING_TURN_LOCK})"
+        if conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock{lock}").scalar():
+            return
+        if waiting is not None:
+            waiting()
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITING_TURN_WAIT_SECONDS}s'")
+        try:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{lock}")
+        except OperationalError as exc:
+            raise busy from exc
+        conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
+        return
+    # SQLite: a write that changes nothing takes the database's write lock now, rather than
+    # at some later statement; first without waiting, to tell whether another writer has it.
+    usual_ms = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    try:
+        for wait_ms in (0, WRITING_TURN_WAIT_SECONDS * 1000):
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
+            try:
+                conn.exec_driver_sql("UPDATE import_batches SET id = id WHERE 0")
+                return
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if wait_ms:
+                    raise busy from exc
+            if waiting is not None:
+                waiting()
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual_ms)}")
 
 
 @dataclass
@@ -430,10 +484,9 @@ def ingest_catalogue(session: Session, rows: Iterable[Any], *, exhibition: Exhib
         start = time.perf_counter()
         records = [catalogue_record(r) for r in rows]
         run = _Ingest(session, records, source=source, exhibition=exhibition,
-                      progress=progress, chunk_size=chunk_size)
+                      progress=progress, chunk_size=chunk_size, dry_run=dry_run)
         run.timings["read"] = time.perf_counter() - start
-        return run.run(reader_errors=reader_errors, all_or_nothing=all_or_nothing,
-                       dry_run=dry_run)
+        return run.run(reader_errors=reader_errors, all_or_nothing=all_or_nothing)
 
 
 def ingest_contacts(session: Session, rows: Iterable[Any], *, source: Source,
@@ -446,8 +499,8 @@ def ingest_contacts(session: Session, rows: Iterable[Any], *, source: Source,
     with bulk.collecting_rarely():
         records = [contact_record(r) for r in rows]
         return _Ingest(session, records, source=source, exhibition=exhibition,
-                       progress=progress, chunk_size=chunk_size).run(
-            reader_errors=reader_errors, all_or_nothing=all_or_nothing, dry_run=dry_run)
+                       progress=progress, chunk_size=chunk_size, dry_run=dry_run).run(
+            reader_errors=reader_errors, all_or_nothing=all_or_nothing)
 
 
 def import_file(session: Session, path: str | Path, *, kind: str = "catalogue",
@@ -480,7 +533,7 @@ def ingest_records(session: Session, records: list[Record], *, source: Source,
     """Import already-cleaned records (crawler pipelines build them with `catalogue_record`)."""
     with bulk.collecting_rarely():
         return _Ingest(session, records, source=source, exhibition=exhibition,
-                       progress=progress).run(dry_run=dry_run)
+                       progress=progress, dry_run=dry_run).run()
 
 
 @dataclass(slots=True)
@@ -523,7 +576,10 @@ class _Ingest:
 
     def __init__(self, session: Session, records: list[Record], *, source: Source,
                  exhibition: Exhibition | None, progress: Progress | None,
-                 chunk_size: int = CHUNK) -> None:
+                 chunk_size: int = CHUNK, dry_run: bool = False) -> None:
+        self.dry_run = dry_run
+        if not dry_run:
+            take_writing_turn(session)  # before the first read: SQLite waits only then
         self.s = session
         self.records = records
         self.source = source
@@ -585,8 +641,9 @@ class _Ingest:
 
     # -- the run -------------------------------------------------------------------------------
 
-    def run(self, *, reader_errors: Sequence[Any] = (), all_or_nothing: bool = False,
-            dry_run: bool = False) -> IngestReport:
+    def run(self, *, reader_errors: Sequence[Any] = (),
+            all_or_nothing: bool = False) -> IngestReport:
+        dry_run = self.dry_run
         report = IngestReport(batch_id=None, exhibition_id=self.source.exhibition_id)
         issues = [RowIssue(int(getattr(e, "row", 0) or 0), getattr(e, "column", None),
                            str(getattr(e, "message", e)), getattr(e, "sheet", None))
@@ -1493,7 +1550,8 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
     another source, a merge, a booth it built, an edit by a person); its own facts from
     this batch go all the same.
     """
-    batch = session.get(ImportBatch, batch_id)
+    take_writing_turn(session)
+    batch = session.get(ImportBatch, batch_id, populate_existing=True)
     if batch is None:
         raise NotFound(N_("No such import."))
     _check_revertible(batch)

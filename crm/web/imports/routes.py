@@ -271,9 +271,16 @@ def run_import(app: Flask, token: str) -> None:
         state.update(done=done, total=total)
         _save(token, state, folder)
 
+    def waiting(now: bool = True) -> None:
+        state.update(waiting=now)
+        _save(token, state, folder)
+
     with app.app_context():
         s = app.extensions["db_sessions"]()
         try:
+            ingest.take_writing_turn(s, waiting)
+            if state.get("waiting"):
+                waiting(False)
             show = _exhibition(s, state)
             report = ingest.import_file(s, folder / token, kind=state["kind"], exhibition=show,
                                         sheet=state["sheet"], mapping=_import_mapping(state),
@@ -290,10 +297,12 @@ def run_import(app: Flask, token: str) -> None:
             s.rollback()
             state.update(status="failed", message=getattr(exc, "message", str(exc))
                          .replace(token, state["file_name"]))
-        except Exception as exc:
+        except Exception:
             s.rollback()
             app.logger.exception("import %s failed", token)
-            state.update(status="failed", message=str(exc))
+            state.update(status="failed", message=N_(
+                "an unexpected error stopped it and nothing was imported; the server's log "
+                "says more."))
         finally:
             s.close()
     _save(token, state, folder)
@@ -417,7 +426,8 @@ def run_revert(app: Flask, batch_id: int, user_id: int) -> None:
             s.rollback()
             app.logger.exception("revert of import %s failed", batch_id)
             with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
-                reason = translate(exc) if isinstance(exc, DomainError) else str(exc)
+                reason = (translate(exc) if isinstance(exc, DomainError)
+                          else _("an unexpected error; the server's log says more"))
                 ingest.revert_failed(s, batch_id, _("The revert failed and changed nothing: "
                                                     "%(reason)s", reason=reason))
             s.commit()

@@ -1,0 +1,120 @@
+"""Imports, crawl batches and reverts write the company database one at a time
+(`ingest.take_writing_turn`): a second one waits for the first and then sees what it made,
+instead of making the same companies again; one that waits too long changes nothing."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.db import make_engine, make_session_factory
+from crm.models import Company, CompanyAlias
+from crm.services import ingest
+from crm.services.errors import Conflict
+from tests.conftest import migrated_database
+from tests.services.test_ingest import row, source
+
+
+@pytest.fixture(scope="module")
+def factory(tmp_path_factory):
+    """A database of its own: the two writers commit, each on its own connection."""
+    for url in migrated_database(tmp_path_factory.mktemp("turn"), "turn.sqlite3"):
+        engine = make_engine(url)
+        yield make_session_factory(engine)
+        engine.dispose()
+
+
+def _catalogue(name: str) -> list:
+    return [row(2, name, booth_no="A1", phones=["021-58881234"]),
+            row(3, f"{name[:-6]}贸易有限公司", booth_no="A2")]
+
+
+def _companies_named(factory, name: str) -> int:
+    with factory() as s:
+        return s.scalar(select(func.count(func.distinct(CompanyAlias.company_id)))
+                        .where(CompanyAlias.name == name))
+
+
+def test_a_second_import_waits_for_the_first_and_links_to_what_it_made(factory):
+    name = f"上海{uuid.uuid4().hex[:4]}机械有限公司"
+    first = factory()
+    made = ingest.ingest_catalogue(first, _catalogue(name), exhibition=None, source=source())
+    assert made.created == 2
+
+    second: dict = {}
+
+    def import_again():
+        with factory() as s:
+            second["report"] = ingest.ingest_catalogue(s, _catalogue(name), exhibition=None,
+                                                       source=source())
+            s.commit()
+        second["done_at"] = time.monotonic()
+
+    worker = threading.Thread(target=import_again)
+    worker.start()
+    time.sleep(1.5)
+    assert "done_at" not in second  # it waits while the first import is not committed
+    committed_at = time.monotonic()
+    first.commit()
+    first.close()
+    worker.join(30)
+    assert second["done_at"] >= committed_at
+    report = second["report"]
+    assert (report.created, report.linked) == (0, 2)  # it saw what the first one made
+    assert _companies_named(factory, name) == 1
+
+
+def test_a_writer_that_waits_too_long_changes_nothing(factory, monkeypatch):
+    monkeypatch.setattr(ingest, "WRITING_TURN_WAIT_SECONDS", 1)
+    held = factory()
+    ingest.take_writing_turn(held)
+    name = f"宁波{uuid.uuid4().hex[:4]}精密有限公司"
+    waited: list[bool] = []
+    try:
+        with factory() as s, pytest.raises(Conflict, match="Another import or revert"):
+            ingest.take_writing_turn(s, lambda: waited.append(True))
+            ingest.ingest_catalogue(s, _catalogue(name), exhibition=None, source=source())
+    finally:
+        held.rollback()
+        held.close()
+    assert _companies_named(factory, name) == 0
+    assert waited == [True]
+    # the turn is free again: the same import now goes through
+    with factory() as s:
+        assert ingest.ingest_catalogue(s, _catalogue(name), exhibition=None,
+                                       source=source()).created == 2
+        s.commit()
+    assert _companies_named(factory, name) == 1
+
+
+def test_a_revert_waits_for_an_import_in_progress(factory):
+    name = f"苏州{uuid.uuid4().hex[:4]}电子有限公司"
+    with factory() as s:
+        batch_id = ingest.ingest_catalogue(s, _catalogue(name), exhibition=None,
+                                           source=source()).batch_id
+        s.commit()
+    importing = factory()
+    other = f"杭州{uuid.uuid4().hex[:4]}电子有限公司"
+    ingest.ingest_catalogue(importing, _catalogue(other), exhibition=None, source=source())
+    outcome: dict = {}
+
+    def revert():
+        with factory() as s:
+            outcome["report"] = ingest.revert_batch(s, batch_id)
+            s.commit()
+
+    worker = threading.Thread(target=revert)
+    worker.start()
+    time.sleep(1.0)
+    assert "report" not in outcome
+    importing.commit()
+    importing.close()
+    worker.join(30)
+    assert outcome["report"].companies_removed == 2
+    assert _companies_named(factory, name) == 0
+    assert _companies_named(factory, other) == 1
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Company)) >= 2
