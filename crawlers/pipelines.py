@@ -302,14 +302,14 @@ class StorePipeline:
     def _write_once(self, batch: list[CrawledItem]):
         """One transaction: the batch through its service, and the run's report so far."""
         from crm.db import session_scope
-        from crm.services import crawls, ingest
+        from crm.services import crawls, writing_turn
 
         spider = self.crawler.spider
         config = spider.config
         records = [item.record for item in batch]
         with session_scope(self.sessions) as s:
             # Before anything is read: an import or another worker's batch is waited for.
-            ingest.take_writing_turn(s)
+            writing_turn.take(s)
             if spider.kind == "exhibitors":
                 result = crawls.store_exhibitors(
                     s, records, source=spider.name, exhibition_name=config["exhibition"]["name"],

@@ -264,7 +264,7 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
     from pathlib import Path
 
     from crm.importers.errors import UnreadableFile
-    from crm.services import ingest
+    from crm.services import ingest, writing_turn
     from crm.services.errors import DomainError
 
     def unreadable(message: str) -> None:
@@ -292,8 +292,7 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
         session = sessions()()
         try:
             if not dry_run:
-                ingest.take_writing_turn(session, lambda: click.echo(
-                    "Waiting for another import or revert to finish …", err=True))
+                writing_turn.take(session, _say_waiting)
             show = show_is_new = None
             if exhibition_name:
                 show = ingest.find_exhibition(session, exhibition_name, year)
@@ -345,6 +344,10 @@ def _run_import(kind: str, file: str, exhibition_name: str | None, year: int | N
         click.echo(f"  … and {len(report.errors) - 20} more (see --report).", err=True)
 
 
+def _say_waiting() -> None:
+    click.echo("Waiting for another import or revert to finish …", err=True)
+
+
 @main.command("dedupe")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object of counts.")
 @click.option("--auto-merge", is_flag=True,
@@ -356,7 +359,8 @@ def dedupe_command(as_json: bool, auto_merge: bool) -> None:
     import json
     import sys
 
-    from crm.services import dedupe
+    from crm.services import dedupe, writing_turn
+    from crm.services.errors import DomainError
 
     bar = None
 
@@ -367,8 +371,13 @@ def dedupe_command(as_json: bool, auto_merge: bool) -> None:
             bar.__enter__()
         bar.update(done - bar.pos)
 
-    with session_scope(sessions()) as s:
-        result = dedupe.dedupe(s, auto_merge=auto_merge, progress=progress)
+    try:
+        with session_scope(sessions()) as s:
+            writing_turn.take(s, _say_waiting)
+            result = dedupe.dedupe(s, auto_merge=auto_merge, progress=progress)
+    except DomainError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     if bar is not None:
         bar.__exit__(None, None, None)
     if as_json:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from crm.cli import main
 from crm.db import make_engine
-from crm.services import ingest
+from crm.services import writing_turn
 from tests.conftest import migrated_database
 
 HEADER = ["展位号", "公司名称", "英文名称", "电话", "邮箱", "网址", "联系人", "手机"]
@@ -135,7 +135,7 @@ def another_writer(cli_db):
     """A transaction holding the writing turn, as a running import or revert would."""
     engine = make_engine(cli_db)
     holder = Session(engine)
-    ingest.take_writing_turn(holder)
+    writing_turn.take(holder)
     yield holder
     holder.rollback()
     holder.close()
@@ -163,7 +163,7 @@ def test_an_import_waits_for_another_writer_and_then_runs(crm, cli_db, tmp_path,
 
 def test_an_import_that_waits_too_long_exits_1_and_writes_nothing(crm, cli_db, tmp_path,
                                                                   another_writer, monkeypatch):
-    monkeypatch.setattr(ingest, "WRITING_TURN_WAIT_SECONDS", 1)
+    monkeypatch.setattr(writing_turn, "WAIT_SECONDS", 1)
     file = xlsx(tmp_path / "late.xlsx", ROWS[:1])
     show = show_name()
     result = crm("import", "catalogue", file, "--exhibition", show, "--year", "2025")
@@ -171,6 +171,16 @@ def test_an_import_that_waits_too_long_exits_1_and_writes_nothing(crm, cli_db, t
     assert "Another import or revert is writing to the company database" in result.stderr
     assert "Traceback" not in result.output
     assert scalar(cli_db, f"SELECT count(*) FROM exhibitions WHERE name_zh = '{show}'") == 0
+
+
+def test_dedupe_waits_for_the_turn_too(crm, another_writer, monkeypatch):
+    monkeypatch.setattr(writing_turn, "WAIT_SECONDS", 1)
+    result = crm("dedupe", "--json")
+    assert result.exit_code == 1
+    assert "Waiting for another import or revert to finish" in result.stderr
+    assert "Another import or revert is writing" in result.stderr
+    another_writer.rollback()
+    assert crm("dedupe", "--json").exit_code == 0
 
 
 @pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, b""])

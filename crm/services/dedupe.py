@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from crm.db import utcnow
 from crm.models import Company, CompanyAlias, CompanyMatchKey, ReviewItem
-from crm.services import bulk, matching, merging
+from crm.services import bulk, matching, merging, writing_turn
 from crm.services.matching import MatchSettings
 
 PAIR_CHUNK = 50_000
@@ -97,6 +97,7 @@ def dedupe(session: Session, *, auto_merge: bool = False,
            progress: Callable[[int, int], None] | None = None,
            pair_chunk: int = PAIR_CHUNK) -> DedupeReport:
     """Compare every pair of companies sharing a key; queue (or merge) the likely duplicates."""
+    writing_turn.take(session)  # no import changes the companies while they are compared
     cfg = MatchSettings.load(session)
     indexed = matching.backfill(session, rebuild=matching.keys_outdated(session))
     report = DedupeReport(indexed=indexed, companies=session.scalar(

@@ -45,7 +45,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm.db import utcnow
@@ -72,7 +72,7 @@ from crm.models import (
     RowAction,
 )
 from crm.importers import messages as msg
-from crm.services import audit, bulk, matching, names, phones, search
+from crm.services import audit, bulk, matching, names, phones, search, writing_turn
 from crm.services.errors import Conflict, N_, NotFound
 from crm.services.matching import KeyIndex, MatchSettings, Profile
 
@@ -87,60 +87,6 @@ SEARCH_TERMS = bulk.Staged(CompanySearchTerm.__tablename__, ("term", "company_id
                            ("term", "company_id"), listed="term")
 MATCH_KEYS = bulk.Staged(CompanyMatchKey.__tablename__, ("kind", "key", "company_id"),
                          ("kind", "key", "company_id"))
-
-
-# Imports, crawls' batches and reverts change the company database one at a time. Two at
-# once would each resolve against what was there before the other: both would create the
-# companies new to them (duplicates), or one would link to a company the other deletes.
-# PostgreSQL: a transaction-level advisory lock; SQLite: its single write lock.
-WRITING_TURN_LOCK = 0x45584C31  # "EXL1"
-WRITING_TURN_WAIT_SECONDS = 600
-
-
-def take_writing_turn(session: Session, waiting: Callable[[], None] | None = None) -> None:
-    """Wait until no other import, crawl batch or revert is writing, then hold the turn
-    until this transaction ends. Call it before the transaction's first read: SQLite cannot
-    wait for its write lock in a transaction that has read already. Taking it again in the
-    same transaction is free. `waiting()` is called when the wait begins.
-
-    Raises Conflict when the turn does not come within WRITING_TURN_WAIT_SECONDS (on
-    SQLite also when another writer committed since this transaction began reading):
-    the caller rolls back and nothing of it is written.
-    """
-    conn = session.connection()
-    busy = Conflict(N_("Another import or revert is writing to the company database; "
-                       "nothing was changed. Try again when it has finished."))
-    if conn.dialect.name == "postgresql":
-        lock = f"({WRITING_TURN_LOCK})"
-        if conn.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock{lock}").scalar():
-            return
-        if waiting is not None:
-            waiting()
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{WRITING_TURN_WAIT_SECONDS}s'")
-        try:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{lock}")
-        except OperationalError as exc:
-            raise busy from exc
-        conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
-        return
-    # SQLite: a write that changes nothing takes the database's write lock now, rather than
-    # at some later statement; first without waiting, to tell whether another writer has it.
-    usual_ms = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
-    try:
-        for wait_ms in (0, WRITING_TURN_WAIT_SECONDS * 1000):
-            conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait_ms}")
-            try:
-                conn.exec_driver_sql("UPDATE import_batches SET id = id WHERE 0")
-                return
-            except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if wait_ms:
-                    raise busy from exc
-            if waiting is not None:
-                waiting()
-    finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(usual_ms)}")
 
 
 @dataclass
@@ -579,7 +525,7 @@ class _Ingest:
                  chunk_size: int = CHUNK, dry_run: bool = False) -> None:
         self.dry_run = dry_run
         if not dry_run:
-            take_writing_turn(session)  # before the first read: SQLite waits only then
+            writing_turn.take(session)  # before the first read: SQLite waits only then
         self.s = session
         self.records = records
         self.source = source
@@ -1550,7 +1496,7 @@ def revert_batch(session: Session, batch_id: int, *, user_id: int | None = None)
     another source, a merge, a booth it built, an edit by a person); its own facts from
     this batch go all the same.
     """
-    take_writing_turn(session)
+    writing_turn.take(session)
     batch = session.get(ImportBatch, batch_id, populate_existing=True)
     if batch is None:
         raise NotFound(N_("No such import."))

@@ -41,7 +41,7 @@ from crm.models import (
     User,
     Venue,
 )
-from crm.services import access, audit, names
+from crm.services import access, audit, names, writing_turn
 from crm.services.errors import Conflict, N_, NotFound, ValidationFailed
 from crm.services.paging import Page, paginate
 
@@ -73,6 +73,8 @@ def merge(session: Session, survivor_id: int, merged_id: int, *, user_id: int | 
     """Fold company `merged_id` into `survivor_id`; return the Merge record (for undo)."""
     if survivor_id == merged_id:
         raise ValidationFailed({"merged_id": [N_("A company cannot be merged into itself.")]})
+    # An import adding facts to the company being folded away would leave them behind it.
+    writing_turn.take(session, wait_seconds=writing_turn.SHORT_WAIT_SECONDS)
     survivor, loser = _company(session, survivor_id), _company(session, merged_id)
     for company in (survivor, loser):
         if company.merged_into_id is not None:
@@ -203,6 +205,7 @@ def _repair_reviews(session: Session, survivor_id: int, loser_id: int, moved: di
 
 def undo_merge(session: Session, merge_id: int, *, user_id: int | None = None) -> Company:
     """Put every row a merge moved back where it was; return the restored company."""
+    writing_turn.take(session, wait_seconds=writing_turn.SHORT_WAIT_SECONDS)
     record = session.get(Merge, merge_id)
     if record is None:
         raise NotFound(N_("No such merge."))

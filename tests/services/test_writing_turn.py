@@ -1,6 +1,6 @@
-"""Imports, crawl batches and reverts write the company database one at a time
-(`ingest.take_writing_turn`): a second one waits for the first and then sees what it made,
-instead of making the same companies again; one that waits too long changes nothing."""
+"""Imports, crawl batches, reverts, dedupe and merges write the company database one at a
+time (`crm.services.writing_turn`): a second one waits for the first and then sees what it
+made, instead of making the same companies again; one that waits too long changes nothing."""
 from __future__ import annotations
 
 import threading
@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from crm.db import make_engine, make_session_factory
 from crm.models import Company, CompanyAlias
-from crm.services import ingest
+from crm.services import ingest, merging, writing_turn
 from crm.services.errors import Conflict
+from tests import factories
 from tests.conftest import migrated_database
 from tests.services.test_ingest import row, source
 
@@ -68,14 +69,14 @@ def test_a_second_import_waits_for_the_first_and_links_to_what_it_made(factory):
 
 
 def test_a_writer_that_waits_too_long_changes_nothing(factory, monkeypatch):
-    monkeypatch.setattr(ingest, "WRITING_TURN_WAIT_SECONDS", 1)
+    monkeypatch.setattr(writing_turn, "WAIT_SECONDS", 1)
     held = factory()
-    ingest.take_writing_turn(held)
+    writing_turn.take(held)
     name = f"宁波{uuid.uuid4().hex[:4]}精密有限公司"
     waited: list[bool] = []
     try:
         with factory() as s, pytest.raises(Conflict, match="Another import or revert"):
-            ingest.take_writing_turn(s, lambda: waited.append(True))
+            writing_turn.take(s, lambda: waited.append(True))
             ingest.ingest_catalogue(s, _catalogue(name), exhibition=None, source=source())
     finally:
         held.rollback()
@@ -118,3 +119,29 @@ def test_a_revert_waits_for_an_import_in_progress(factory):
     assert _companies_named(factory, other) == 1
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(Company)) >= 2
+
+
+def test_a_merge_is_refused_while_an_import_writes_and_goes_through_after(factory,
+                                                                        monkeypatch):
+    monkeypatch.setattr(writing_turn, "SHORT_WAIT_SECONDS", 0.5)
+    tag = uuid.uuid4().hex[:4]
+    with factory() as s:
+        a = factories.company(s, f"上海{tag}汽配有限公司").id
+        b = factories.company(s, f"上海{tag}汽车配件有限公司").id
+        s.commit()
+    importing = factory()
+    writing_turn.take(importing)
+    try:
+        with factory() as s, pytest.raises(writing_turn.TurnNotTaken):
+            merging.merge(s, a, b)
+    finally:
+        importing.rollback()
+        importing.close()
+    with factory() as s:
+        assert s.get(Company, b).merged_into_id is None  # nothing of the merge was written
+        record = merging.merge(s, a, b)
+        s.commit()
+        assert s.get(Company, b).merged_into_id == a
+        merging.undo_merge(s, record.id)
+        s.commit()
+        assert s.get(Company, b).merged_into_id is None

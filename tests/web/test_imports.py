@@ -329,7 +329,7 @@ def own_database(tmp_path):
 
 
 def test_an_import_waits_for_another_writer_and_says_so(own_database, tmp_path):
-    from crm.services import ingest
+    from crm.services import writing_turn
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": own_database,
                       "WTF_CSRF_ENABLED": False, "BABEL_DEFAULT_LOCALE": "en",
                       "UPLOAD_FOLDER": str(tmp_path)})
@@ -343,7 +343,7 @@ def test_an_import_waits_for_another_writer_and_says_so(own_database, tmp_path):
     token = token_of(response)
     map_and_preview(client, token, client.get(response.headers["Location"]).get_data(as_text=True))
     holder = factory()
-    ingest.take_writing_turn(holder)  # as a revert or a crawl batch running meanwhile
+    writing_turn.take(holder)  # as a revert or a crawl batch running meanwhile
     try:
         assert client.post(f"/imports/u/{token}/commit").status_code == 302
         text = _poll(client, token, lambda t: "Waiting for another import or revert" in t)

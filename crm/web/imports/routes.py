@@ -32,7 +32,7 @@ from crm.importers.mapping import FIELDS
 from crm.importers.messages import localize
 from crm.importers.tables import list_sheets, read_sheet
 from crm.models import Company, ImportBatch, ImportStatus
-from crm.services import audit, import_runs, ingest
+from crm.services import audit, import_runs, ingest, writing_turn
 from crm.services.errors import N_, DomainError
 from crm.web import background, database
 from crm.web.errors import translate
@@ -278,7 +278,7 @@ def run_import(app: Flask, token: str) -> None:
     with app.app_context():
         s = app.extensions["db_sessions"]()
         try:
-            ingest.take_writing_turn(s, waiting)
+            writing_turn.take(s, waiting)
             if state.get("waiting"):
                 waiting(False)
             show = _exhibition(s, state)
