@@ -35,6 +35,7 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -146,10 +147,25 @@ class RecordingExecutor(ThreadPoolExecutor):
         self._pool.submit(work).add_done_callback(done)
 
 
+class LeaderScheduler(BackgroundScheduler):
+    """APScheduler's BackgroundScheduler, firing only while it runs.
+
+    Its loop wakes once more when it is shut down and, no longer paused, would take the
+    jobs due that moment: their submission fails on the stopped executor, yet their next
+    fire time is moved on in the shared job store, so the next leader would never run that
+    fire. A leader that lost its lease (paused) or is stopping fires nothing more.
+    """
+
+    def _process_jobs(self):
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
 def make_scheduler(engine: Engine, factory: sessionmaker[Session], config: Mapping[str, Any], *,
                    misfire_grace_seconds: int = 600) -> BackgroundScheduler:
     """An APScheduler 3 scheduler keeping its jobs in this database (not started)."""
-    return BackgroundScheduler(
+    return LeaderScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
         executors={"default": RecordingExecutor(factory, config)},
         job_defaults={"coalesce": True, "max_instances": 1,

@@ -90,6 +90,20 @@ def test_jobs_survive_a_restart_and_a_missed_fire_runs_once(jobs_engine, clean):
         second.shutdown(wait=True)
 
 
+def test_a_scheduler_stopping_leaves_the_fires_due_to_the_next_leader(jobs_engine, clean):
+    factory = clean
+    _define(factory, "every_second", "* * * * * *")
+    scheduler = sched.make_scheduler(jobs_engine, factory, {})
+    scheduler.start(paused=True)  # as a leader that has just lost its lease
+    sched.sync_jobs(scheduler, factory)
+    stored = sched.scheduled_jobs(jobs_engine)
+    time.sleep(1.5)  # the next fire is due now
+    scheduler.shutdown(wait=False)
+    # the fire due is still in the store for the next leader, and nothing ran here
+    assert sched.scheduled_jobs(jobs_engine) == stored
+    assert _runs(factory, "every_second") == []
+
+
 def _runs(factory, name):
     with session_scope(factory) as s:
         return list(s.scalars(select(JobRun).where(JobRun.job_name == name)
