@@ -45,7 +45,7 @@ from crm.models import (
     VisitReportFile,
     VisitStatus,
 )
-from crm.services import access, audit, files, ingest, leads, workdays
+from crm.services import access, audit, files, ingest, leads, workdays, writing_turn
 from crm.services.fields import TEXT_MAX
 from crm.services.errors import (
     N_,
@@ -672,6 +672,8 @@ def _referrals_to_leads(session: Session, report: VisitReport, user: User,
     pending = [r for r in report.referrals if r.company_id is None]
     if not pending:
         return []
+    # A person's click: wait briefly for an import at work, then say so (the draft stays).
+    writing_turn.take(session, wait_seconds=writing_turn.SHORT_WAIT_SECONDS)
     rows = [SimpleNamespace(row=i, sheet=None, company_zh=r.company_name, name=r.contact_name,
                             mobile=r.phone, notes=r.note)
             for i, r in enumerate(pending, start=1)]

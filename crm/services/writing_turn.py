@@ -44,9 +44,16 @@ def take(session: Session, waiting: Callable[[], None] | None = None, *,
         _take_sqlite_write_lock(conn, waiting, seconds)
 
 
-def _busy() -> TurnNotTaken:
+def busy_error() -> TurnNotTaken:
+    """What a writer is told when another kept the turn (or, on SQLite, the write lock)."""
     return TurnNotTaken(N_("Another import or revert is writing to the company database; "
                            "nothing was changed. Try again when it has finished."))
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another connection holds its one write lock."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _take_advisory_lock(conn, waiting, seconds: float) -> None:
@@ -59,7 +66,7 @@ def _take_advisory_lock(conn, waiting, seconds: float) -> None:
     try:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock{lock}")
     except OperationalError as exc:
-        raise _busy() from exc
+        raise busy_error() from exc
     conn.exec_driver_sql("SET LOCAL lock_timeout = DEFAULT")
 
 
@@ -74,10 +81,10 @@ def _take_sqlite_write_lock(conn, waiting, seconds: float) -> None:
                 conn.exec_driver_sql("UPDATE import_batches SET id = id WHERE 0")
                 return
             except OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
+                if not is_busy(exc):
                     raise
                 if wait_ms:
-                    raise _busy() from exc
+                    raise busy_error() from exc
             if waiting is not None:
                 waiting()
     finally:

@@ -6,10 +6,11 @@ import logging
 from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from crm.services import writing_turn
 from crm.services.errors import Conflict, DomainError, N_, StaleEdit, ValidationFailed
 from crm.web import database
 
@@ -90,3 +91,12 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify({"code": "server_error", "message": message}), 500
         return render_template("errors/error.html", status=500, message=message), 500
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(exc: OperationalError):
+        # SQLite: an import or revert holds the one write lock; say so, as the turn does.
+        if not writing_turn.is_busy(exc):
+            return _unexpected(exc)
+        database.session().rollback()
+        log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
+        return _domain_error(writing_turn.busy_error())

@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from crm.db import make_engine, make_session_factory
-from crm.models import Company, CompanyAlias
+from crm.models import Company, CompanyAlias, User
 from crm.services import ingest, merging, writing_turn
 from crm.services.errors import Conflict
 from tests import factories
@@ -145,3 +147,48 @@ def test_a_merge_is_refused_while_an_import_writes_and_goes_through_after(factor
         merging.undo_merge(s, record.id)
         s.commit()
         assert s.get(Company, b).merged_into_id is None
+
+
+def test_filing_a_report_with_referrals_waits_briefly_for_an_import(factory, monkeypatch):
+    from crm.services import visits
+
+    monkeypatch.setattr(writing_turn, "SHORT_WAIT_SECONDS", 0.5)
+    now = datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)
+    tag = uuid.uuid4().hex[:4]
+    with factory() as s:
+        executor = factories.user(s, "executor", f"turn_exec_{tag}")
+        company = factories.company(s, f"上海{tag}远航机械有限公司")
+        factories.lead(s, company, status="accepted", executor=executor)
+        company.owner_id = executor.id
+        visit_id = visits.plan_visit(s, executor, company.id, now - timedelta(hours=2),
+                                     "浦东新区张江路 88 号", now=now).id
+        s.commit()
+    referral = f"宁波{tag}博远汽车零部件有限公司"
+    report = visits.ReportData(
+        project_lead_name="王建国", project_lead_role="市场总监",
+        project_lead_contact="13812345678", situation="明年参加三个展", rating="a",
+        budget_min="200000", budget_max="350000", booth_area_m2="108", next_step="发方案",
+        next_step_due=date(2026, 12, 2),
+        referrals=[visits.ReferralData(referral, "陈经理", "13700002222")])
+
+    def file(s):
+        visit = s.get(visits.Visit, visit_id)
+        return visits.file_report(s, visit, s.get(User, visit.executor_id), report, now=now)
+
+    importing = factory()
+    writing_turn.take(importing)
+    started = time.monotonic()
+    try:
+        # SQLite: the report's own draft write already meets the import's write lock
+        with factory() as s, pytest.raises((writing_turn.TurnNotTaken, OperationalError)) as no:
+            file(s)
+    finally:
+        importing.rollback()
+        importing.close()
+    assert isinstance(no.value, writing_turn.TurnNotTaken) or writing_turn.is_busy(no.value)
+    assert time.monotonic() - started < 30  # told, not kept waiting for the import
+    assert _companies_named(factory, referral) == 0
+    with factory() as s:
+        assert len(file(s).referral_leads) == 1
+        s.commit()
+    assert _companies_named(factory, referral) == 1
