@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.db import utcnow
 from crm.models import ReportStatus, VisitReport
-from crm.services import visits
+from crm.services import visits, writing_turn
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -96,6 +96,21 @@ def test_filing_with_gaps_keeps_a_draft_and_names_the_fields(client, login, setu
     assert response.status_code == 422
     assert 'data-field="project_lead_name"' in html and 'data-field="budget_max"' in html
     assert "Saved as a draft" in html
+    report = visits.report_of(session, setup["visit"])
+    assert report.status == ReportStatus.DRAFT.value and report.situation == "客户明年参加三个展会"
+
+
+def test_filing_while_an_import_writes_keeps_a_draft_and_says_why(client, login, setup, session,
+                                                                  monkeypatch):
+    def busy(*_args, **_kwargs):
+        raise writing_turn.busy_error()
+    monkeypatch.setattr(visits, "file_report", busy)
+    login(setup["exec1"])
+    response = client.post(f"/visits/{setup['visit'].id}/report", data=_form(file="1"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Another import or revert is writing to the company database" in html
+    assert "Draft saved." in html and "Complete the marked fields" not in html
     report = visits.report_of(session, setup["visit"])
     assert report.status == ReportStatus.DRAFT.value and report.situation == "客户明年参加三个展会"
 

@@ -294,7 +294,8 @@ def report(visit_id: int):
         s.rollback()
         _put_errors(form, exc)
         form.form_errors.insert(0, _("Saved as a draft. Complete the marked fields to file the "
-                                     "report."))
+                                     "report.") if isinstance(exc, ValidationFailed)
+                                else _("Draft saved."))
         return _render_report(visit, visits.report_of(s, visit), form, 422)
     if filed.already:
         flash(_("This report was filed already; nothing was changed."), "info")
